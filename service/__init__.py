@@ -1,0 +1,52 @@
+"""commentq's web service: the Flask app factory.
+
+``create_app()`` reads the settings from the environment (see ``service/settings.py``), wires the
+article store, the Celery app, rate limiting, metrics and the blueprints. Nothing lives at module
+level, so every test builds its own app.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from service.settings import Settings, load
+
+
+def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
+    settings = settings or load()
+    if overrides:
+        settings = settings.with_overrides(**overrides)
+
+    from service import db, errors, logs, metrics, security
+    from service.api import moderation, ops, public
+    from service.celery_app import celery_init_app
+
+    app = Flask(__name__, instance_path=str(settings.instance_dir), instance_relative_config=False)
+    app.config.update(
+        SECRET_KEY=settings.secret_key,
+        MAX_CONTENT_LENGTH=settings.max_content_length,
+        MAX_FORM_MEMORY_SIZE=settings.max_content_length,
+        JSON_SORT_KEYS=False,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Strict",
+    )
+    app.extensions["settings"] = settings
+    logs.configure(settings.log_level, settings.log_json)
+    if settings.trusted_proxies > 0:
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
+
+    db.init_app(app, settings)
+    errors.init_app(app)
+    metrics.init_app(app)
+    celery_init_app(app, settings)
+    security.init_app(app, settings)
+
+    app.register_blueprint(public.bp)
+    app.register_blueprint(moderation.bp)
+    app.register_blueprint(ops.bp)
+    security.limit_submissions(app, settings)
+    return app

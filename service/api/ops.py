@@ -1,0 +1,51 @@
+"""Operators' endpoints: liveness, readiness (database and broker), Prometheus metrics, OpenAPI."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, jsonify
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+
+from service.db import get_db
+from service.openapi import build_spec
+from service.queue import broker_ok
+
+bp = Blueprint("ops", __name__)
+
+
+@bp.get("/healthz")
+def healthz():  # noqa: ANN201
+    return jsonify({"status": "ok"})
+
+
+@bp.get("/readyz")
+def readyz():  # noqa: ANN201
+    checks = {}
+    try:
+        with get_db().engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        checks["database"] = "ok"
+    except Exception as exc:  # noqa: BLE001
+        checks["database"] = type(exc).__name__
+    ok, detail = broker_ok()
+    checks["broker"] = detail
+    ready = checks["database"] == "ok" and ok
+    resp = jsonify({"status": "ready" if ready else "unavailable", "checks": checks})
+    resp.status_code = 200 if ready else 503
+    if not ready:
+        resp.headers["Retry-After"] = "5"
+    return resp
+
+
+@bp.get("/metrics")
+def metrics():  # noqa: ANN201
+    registry = current_app.extensions["metrics"].registry
+    return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST.split(";")[0],
+                    headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+
+@bp.get("/openapi.json")
+def openapi():  # noqa: ANN201
+    if "openapi" not in current_app.extensions:
+        current_app.extensions["openapi"] = build_spec()
+    return jsonify(current_app.extensions["openapi"])

@@ -1,0 +1,176 @@
+"""Public API for blog frontends: submit a comment, follow its status, read an article's comments."""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from typing import Any
+
+from flask import Blueprint, current_app, g, jsonify, redirect, request, url_for
+from marshmallow import ValidationError
+
+from service import store
+from service.db import get_session
+from service.errors import ApiError
+from service.logs import comment_id_var, request_id_var
+from service.metrics import get_metrics
+from service.models import Article, Comment, Status
+from service.queue import enqueue_comment
+from service.schemas import (
+    ArticleOut,
+    CommentIn,
+    CommentPageOut,
+    CommentStatusOut,
+    PageArgs,
+    form_to_comment,
+)
+from service.security import client_ip, safe_redirect
+
+bp = Blueprint("public", __name__, url_prefix="/api/v1")
+log = logging.getLogger("commentq.api")
+
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+MAX_JSON_DEPTH = 20
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise ApiError(400, f"Duplicate key {key!r} in JSON body.", {key: ["Given more than once."]})
+        out[key] = value
+    return out
+
+
+def _depth(value: Any, limit: int = MAX_JSON_DEPTH) -> int:
+    stack = [(value, 1)]
+    deepest = 0
+    while stack:
+        item, d = stack.pop()
+        deepest = max(deepest, d)
+        if deepest > limit:
+            return deepest
+        if isinstance(item, dict):
+            stack.extend((v, d + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, d + 1) for v in item)
+    return deepest
+
+
+def parse_json_body() -> Any:
+    raw = request.get_data(cache=True)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ApiError(400, "Request body is not valid UTF-8.") from exc
+    try:
+        data = json.loads(text, object_pairs_hook=_no_duplicates)
+    except RecursionError as exc:
+        raise ApiError(400, "JSON body is nested too deeply.") from exc
+    except ValueError as exc:
+        raise ApiError(400, f"Malformed JSON: {exc}.") from exc
+    if _depth(data) > MAX_JSON_DEPTH:
+        raise ApiError(400, "JSON body is nested too deeply.")
+    if not isinstance(data, dict):
+        raise ApiError(400, "JSON body must be an object.", {"_schema": ["Expected a JSON object."]})
+    return data
+
+
+def _article_or_404(slug: str) -> Article:
+    article = store.get_article(get_session(), slug) if len(slug) <= 200 else None
+    if article is None:
+        raise ApiError(404, f"No article {slug!r}.")
+    return article
+
+
+@bp.post("/articles/<slug>/comments")
+def submit_comment(slug: str):  # noqa: ANN201
+    """Validate, store (committed), then queue; answer at once with 202 (JSON) or 303 (form)."""
+    metrics = get_metrics()
+    mimetype = request.mimetype
+    is_form = mimetype in FORM_TYPES
+    if mimetype != "application/json" and not is_form:
+        metrics.submissions.labels("unsupported").inc()
+        raise ApiError(415, "Send application/json or an HTML form (application/x-www-form-urlencoded).",
+                       {"Content-Type": [f"Unsupported: {mimetype or 'none'}."]})
+    payload = form_to_comment(request.form.to_dict()) if is_form else parse_json_body()
+    article = _article_or_404(slug)
+    if article.closed:
+        metrics.submissions.labels("closed").inc()
+        raise ApiError(403, "Comments are closed on this article.")
+    settings = current_app.extensions["settings"]
+    try:
+        data = CommentIn(max_body_chars=settings.max_body_chars).load(payload)
+    except ValidationError:
+        metrics.submissions.labels("invalid").inc()
+        raise
+    request_id = request.headers.get("X-Request-Id", "")[:64] or uuid.uuid4().hex
+    request_id_var.set(request_id)
+    session = get_session()
+    try:
+        comment = store.create_comment(session, article, data, ip=client_ip(),
+                                       user_agent=request.headers.get("User-Agent"), request_id=request_id)
+    except store.StoreError as exc:
+        session.rollback()
+        metrics.submissions.labels("invalid").inc()
+        raise ApiError(exc.status, str(exc), {exc.field: [str(exc)]}) from exc
+    comment_id_var.set(comment.id)
+    log.info("comment received", extra={"article": article.slug})
+    enqueue_comment(comment.id, request_id)
+    metrics.submissions.labels("accepted").inc()
+    g.comment_id = comment.id
+    location = url_for("public.comment_status", comment_id=comment.id)
+    if is_form:
+        target = (safe_redirect(request.form.get("redirect_to"), article.url, settings.allowed_origins)
+                  or article.url or article_page_url(article.slug) or location)
+        sep = "&" if "?" in target else "?"
+        resp = redirect(f"{target.split('#')[0]}{sep}comment={comment.id}#comment-status", code=303)
+        resp.headers["X-Comment-Location"] = location
+        return resp
+    body = {"id": comment.id, "status": "pending", "article": article.slug,
+            "links": {"self": location, "article_comments": url_for("public.list_comments", slug=article.slug)}}
+    resp = jsonify(body)
+    resp.status_code = 202
+    resp.headers["Location"] = location
+    return resp
+
+
+def article_page_url(slug: str) -> str | None:
+    if "pages.article_page" in current_app.view_functions:
+        return url_for("pages.article_page", slug=slug)
+    return None
+
+
+def status_view(comment: Comment) -> dict[str, Any]:
+    public_status = Status.public(comment.status)
+    view = {"id": comment.id, "status": public_status, "article": comment.article.slug,
+            "author": comment.author, "created_at": comment.created_at, "parent_id": comment.parent_id,
+            "published_at": None, "body_html": None}
+    if public_status == "published":
+        view.update(body_html=comment.body_html, published_at=comment.published_at)
+    return CommentStatusOut().dump(view)
+
+
+@bp.get("/comments/<comment_id>")
+def comment_status(comment_id: str):  # noqa: ANN201
+    comment = get_session().get(Comment, comment_id) if len(comment_id) <= 36 else None
+    if comment is None:
+        raise ApiError(404, "No such comment.")
+    return jsonify(status_view(comment))
+
+
+@bp.get("/articles/<slug>/comments")
+def list_comments(slug: str):  # noqa: ANN201
+    args = PageArgs().load(request.args.to_dict())
+    article = _article_or_404(slug)
+    page = store.published_threads(get_session(), article, args["page"], args["per_page"])
+    return jsonify(CommentPageOut().dump({
+        "article": article.slug, "items": page.items, "page": page.page, "per_page": page.per_page,
+        "total": page.total, "pages": page.pages, "comment_count": article.comment_count,
+    }))
+
+
+@bp.get("/articles/<slug>")
+def get_article(slug: str):  # noqa: ANN201
+    return jsonify(ArticleOut().dump(_article_or_404(slug)))

@@ -1,0 +1,86 @@
+"""Every error answers JSON ``{"error": ..., "errors": {field: [msg]}}``; never an HTML 500 page."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, jsonify, request
+from marshmallow import ValidationError
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger("commentq.errors")
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, message: str, errors: dict[str, list[str]] | None = None,
+                 headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.errors = errors or {}
+        self.headers = headers or {}
+
+
+def error_response(status: int, message: str, errors: dict[str, Any] | None = None,
+                   headers: dict[str, str] | None = None):  # noqa: ANN201
+    body: dict[str, Any] = {"error": message}
+    if errors:
+        body["errors"] = errors
+    resp = jsonify(body)
+    resp.status_code = status
+    for k, v in (headers or {}).items():
+        resp.headers[k] = v
+    return resp
+
+
+def _flatten(messages: Any, prefix: str = "") -> dict[str, list[str]]:
+    """marshmallow's nested messages to ``{field: [msg, ...]}``."""
+    out: dict[str, list[str]] = {}
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            name = f"{prefix}.{key}" if prefix else str(key)
+            if isinstance(value, dict):
+                out.update(_flatten(value, name))
+            else:
+                out[name] = [str(m) for m in (value if isinstance(value, list) else [value])]
+    else:
+        out[prefix or "_schema"] = [str(m) for m in (messages if isinstance(messages, list) else [messages])]
+    return out
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(ApiError)
+    def _api_error(exc: ApiError):  # noqa: ANN202
+        return error_response(exc.status, exc.message, exc.errors, exc.headers)
+
+    @app.errorhandler(ValidationError)
+    def _validation(exc: ValidationError):  # noqa: ANN202
+        return error_response(422, "The comment has invalid fields.", _flatten(exc.messages))
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):  # noqa: ANN202
+        headers = {}
+        if exc.code == 405 and exc.valid_methods:
+            headers["Allow"] = ", ".join(exc.valid_methods)
+        message = {
+            413: f"Request body too large (limit {app.config.get('MAX_CONTENT_LENGTH')} bytes).",
+            404: "Not found.",
+            405: f"Method {request.method} not allowed here.",
+        }.get(exc.code or 500, exc.description or exc.name)
+        return error_response(exc.code or 500, message, headers=headers)
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(PoolTimeout)
+    @app.errorhandler(DBAPIError)
+    def _db_down(exc: Exception):  # noqa: ANN202
+        log.warning("database unavailable", extra={"error": type(exc).__name__})
+        return error_response(503, "The comment store is unavailable; try again shortly.",
+                              headers={"Retry-After": "5"})
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):  # noqa: ANN202
+        log.exception("unhandled error")
+        return error_response(500, "Internal error.")

@@ -1,0 +1,54 @@
+"""Hands comments to the workers. Called only after the comment's row is committed (outbox)."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import current_app
+
+log = logging.getLogger("commentq.queue")
+
+PROCESS_TASK = "workers.tasks.process_comment"
+
+
+def enqueue_comment(comment_id: str, request_id: str | None = None) -> bool:
+    """Queue the checks for a committed comment. A broker failure is logged, not raised: the row
+    stays `received` and the beat sweeper queues it again."""
+    celery = current_app.extensions["celery"]
+    try:
+        celery.send_task(PROCESS_TASK, args=[comment_id], headers={"request_id": request_id},
+                         retry=True, retry_policy={"max_retries": 2, "interval_start": 0,
+                                                   "interval_step": 0.2, "interval_max": 0.5})
+        return True
+    except Exception as exc:  # noqa: BLE001 - any broker failure; the sweeper is the safety net
+        log.warning("could not queue comment; the sweeper will retry", extra={"error": type(exc).__name__})
+        metrics = current_app.extensions.get("metrics")
+        if metrics:
+            metrics.enqueue_failures.inc()
+        return False
+
+
+def queue_depth() -> int | None:
+    """Messages waiting in the default queue (Redis: LLEN), or None when it cannot be read."""
+    celery = current_app.extensions["celery"]
+    try:
+        with celery.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+            channel = conn.default_channel
+            name = celery.conf.task_default_queue
+            _, count, _ = channel.queue_declare(queue=name, passive=True)
+            return int(count)
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def broker_ok() -> tuple[bool, str]:
+    celery = current_app.extensions["celery"]
+    if not current_app.extensions["settings"].broker_url:
+        return False, "no broker configured (set REDIS_URL or CELERY_BROKER_URL)"
+    try:
+        with celery.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+        return True, "ok"
+    except Exception as exc:  # noqa: BLE001
+        return False, type(exc).__name__

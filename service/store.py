@@ -1,0 +1,250 @@
+"""The article store's operations: every write to comments goes through here, with its audit row.
+
+Status changes are conditional updates (``WHERE status IN (...)``) so a retried or redelivered
+task, or two moderators clicking at once, change a comment at most once.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from service.models import (
+    Article,
+    AuditEvent,
+    CheckResult,
+    Comment,
+    LabelledExample,
+    Status,
+    utcnow,
+)
+from service.render import render_body
+
+
+class StoreError(Exception):
+    """A request the store refuses; ``field`` names the input at fault."""
+
+    def __init__(self, message: str, field: str = "_schema", status: int = 422) -> None:
+        super().__init__(message)
+        self.field = field
+        self.status = status
+
+
+def get_article(session: Session, slug: str) -> Article | None:
+    return session.scalar(select(Article).where(Article.slug == slug))
+
+
+def put_article(session: Session, slug: str, title: str, url: str | None = None,
+                closed: bool = False, body: str | None = None) -> Article:
+    """Create or update an article by slug."""
+    article = get_article(session, slug)
+    if article is None:
+        article = Article(slug=slug, title=title, url=url, closed=closed, body=body, comment_count=0)
+        session.add(article)
+    else:
+        article.title = title
+        article.url = url if url is not None else article.url
+        article.closed = closed
+        if body is not None:
+            article.body = body
+    session.commit()
+    return article
+
+
+def create_comment(session: Session, article: Article, data: dict[str, Any], *, ip: str | None,
+                   user_agent: str | None, request_id: str | None) -> Comment:
+    """Commit the comment in `received` before anything is queued (the outbox row is the comment)."""
+    parent_id = data.get("parent_id")
+    if parent_id:
+        parent = session.get(Comment, parent_id)
+        if parent is None or parent.article_id != article.id or parent.status != Status.PUBLISHED:
+            raise StoreError("No published comment with this id on this article.", "parent_id")
+    now = utcnow()
+    comment = Comment(
+        article_id=article.id,
+        parent_id=parent_id,
+        author=data["author"],
+        email=data["email"],
+        url=data.get("url"),
+        body=data["body"],
+        honeypot=data.get("phone"),
+        ip=ip,
+        user_agent=(user_agent or "")[:500] or None,
+        status=Status.RECEIVED,
+        request_id=request_id,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(comment)
+    session.flush()
+    session.add(AuditEvent(comment_id=comment.id, from_status=None, to_status=Status.RECEIVED,
+                           action="submit", actor="commenter", created_at=now))
+    session.commit()
+    return comment
+
+
+def transition(session: Session, comment_id: str, allowed_from: tuple[str, ...], to: str, *,
+               action: str, actor: str, note: str | None = None, **values: Any) -> str | None:
+    """Move a comment to ``to`` if it is in one of ``allowed_from``; returns the old status or None.
+
+    Does not commit: the caller commits the change together with whatever goes with it.
+    """
+    current = session.execute(
+        select(Comment.status).where(Comment.id == comment_id)
+    ).scalar_one_or_none()
+    if current is None or current not in allowed_from:
+        return None
+    now = utcnow()
+    result = session.execute(
+        update(Comment)
+        .where(Comment.id == comment_id, Comment.status == current)
+        .values(status=to, updated_at=now, **values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        return None
+    session.add(AuditEvent(comment_id=comment_id, from_status=current, to_status=to, action=action,
+                           actor=actor, note=note, created_at=now))
+    return current
+
+
+def publish(session: Session, comment: Comment, allowed_from: tuple[str, ...], *, action: str,
+            actor: str, note: str | None = None) -> bool:
+    """Render once, mark published, bump the article's count; a second call does nothing."""
+    html = render_body(comment.body)
+    old = transition(session, comment.id, allowed_from, Status.PUBLISHED, action=action, actor=actor,
+                     note=note, body_html=html, published_at=utcnow(), decided_by=actor)
+    if old is None:
+        return False
+    session.execute(update(Article).where(Article.id == comment.article_id)
+                    .values(comment_count=Article.comment_count + 1))
+    return True
+
+
+def unpublish(session: Session, comment: Comment, to: str, *, action: str, actor: str,
+              note: str | None = None) -> bool:
+    old = transition(session, comment.id, (Status.PUBLISHED,), to, action=action, actor=actor, note=note,
+                     decided_by=actor)
+    if old is None:
+        return False
+    session.execute(update(Article).where(Article.id == comment.article_id, Article.comment_count > 0)
+                    .values(comment_count=Article.comment_count - 1))
+    return True
+
+
+def replace_check_results(session: Session, comment_id: str, verdicts: list[Any]) -> None:
+    session.query(CheckResult).filter(CheckResult.comment_id == comment_id).delete()
+    for v in verdicts:
+        session.add(CheckResult(comment_id=comment_id, check=v.check, verdict=v.verdict,
+                                score=float(v.score), reason=v.reason[:5000], version=v.version))
+
+
+MODERATOR_MOVES: dict[str, tuple[tuple[str, ...], str]] = {
+    # action: (from which statuses, to which status)
+    "approve": ((Status.HELD, Status.REJECTED, Status.FAILED), Status.PUBLISHED),
+    "reject": ((Status.HELD, Status.FAILED), Status.REJECTED),
+    "spam": ((Status.HELD, Status.PUBLISHED, Status.REJECTED, Status.FAILED), Status.REJECTED),
+    "remove": ((Status.PUBLISHED,), Status.REMOVED),
+}
+
+
+def decide(session: Session, comment: Comment, action: str, moderator: str, note: str | None) -> bool:
+    """Apply a moderator's decision; False when the comment's status does not allow it."""
+    allowed, to = MODERATOR_MOVES[action]
+    actor = f"moderator:{moderator}"
+    if comment.status not in allowed:
+        return False
+    if to == Status.PUBLISHED:
+        ok = publish(session, comment, allowed, action=action, actor=actor, note=note)
+    elif comment.status == Status.PUBLISHED:
+        ok = unpublish(session, comment, to, action=action, actor=actor, note=note)
+    else:
+        ok = transition(session, comment.id, allowed, to, action=action, actor=actor, note=note,
+                        decided_by=actor) is not None
+    if ok and action in ("spam", "approve"):
+        session.add(LabelledExample(comment_id=comment.id, author=comment.author, text=comment.body,
+                                    label=1 if action == "spam" else 0, source=actor))
+    return ok
+
+
+@dataclass
+class Page:
+    items: list[Any]
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page)) if self.per_page else 1
+
+
+def published_threads(session: Session, article: Article, page: int, per_page: int) -> Page:
+    """Top-level published comments, oldest first, each with its published replies nested."""
+    rows = session.scalars(
+        select(Comment).where(Comment.article_id == article.id, Comment.status == Status.PUBLISHED)
+        .order_by(Comment.created_at, Comment.id)
+    ).all()
+    ids = {c.id for c in rows}
+    children: dict[str | None, list[Comment]] = {}
+    for c in rows:
+        parent = c.parent_id if c.parent_id in ids else None
+        children.setdefault(parent, []).append(c)
+
+    def node(c: Comment, depth: int) -> dict[str, Any]:
+        replies = [node(r, depth + 1) for r in children.get(c.id, [])] if depth < 50 else []
+        return {"id": c.id, "author": c.author, "url": c.url, "body_html": c.body_html or "",
+                "created_at": c.created_at, "parent_id": c.parent_id, "replies": replies}
+
+    roots = children.get(None, [])
+    start = (page - 1) * per_page
+    return Page([node(c, 0) for c in roots[start:start + per_page]], page, per_page, len(roots))
+
+
+def moderation_queue(session: Session, status: str, article_slug: str | None, page: int,
+                     per_page: int) -> Page:
+    q = select(Comment).where(Comment.status == status)
+    count_q = select(func.count()).select_from(Comment).where(Comment.status == status)
+    if article_slug:
+        q = q.join(Article).where(Article.slug == article_slug)
+        count_q = count_q.join(Article).where(Article.slug == article_slug)
+    total = session.scalar(count_q) or 0
+    items = session.scalars(q.order_by(Comment.created_at, Comment.id)
+                            .offset((page - 1) * per_page).limit(per_page)).unique().all()
+    return Page(list(items), page, per_page, total)
+
+
+def oldest_held_age(session: Session) -> float | None:
+    oldest = session.scalar(select(func.min(Comment.created_at)).where(Comment.status == Status.HELD))
+    if oldest is None:
+        return None
+    if oldest.tzinfo is None:
+        from datetime import UTC
+        oldest = oldest.replace(tzinfo=UTC)
+    return (utcnow() - oldest).total_seconds()
+
+
+def stuck_comments(session: Session, older_than: float, limit: int = 500) -> list[Comment]:
+    """Comments still in received/checking after ``older_than`` seconds: the broker lost them."""
+    cutoff = utcnow() - timedelta(seconds=older_than)
+    return list(session.scalars(
+        select(Comment).where(Comment.status.in_(Status.IN_FLIGHT), Comment.updated_at < cutoff)
+        .order_by(Comment.updated_at).limit(limit)
+    ).unique().all())
+
+
+def counts_by_status(session: Session) -> dict[str, int]:
+    rows = session.execute(select(Comment.status, func.count()).group_by(Comment.status)).all()
+    return {status: n for status, n in rows}
+
+
+def as_aware(dt: datetime | None) -> datetime | None:
+    from datetime import UTC
+    if dt is not None and dt.tzinfo is None:
+        return dt.replace(tzinfo=UTC)
+    return dt

@@ -1,0 +1,59 @@
+"""What every check sees and returns. A check is a small object with a ``name`` and a ``run``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Literal, Protocol
+
+if TYPE_CHECKING:
+    from workers.history import History
+    from workers.policy import PolicyConfig
+
+VerdictName = Literal["pass", "hold", "spam", "invalid"]
+PASS: VerdictName = "pass"
+HOLD: VerdictName = "hold"
+SPAM: VerdictName = "spam"
+INVALID: VerdictName = "invalid"
+
+
+@dataclass(frozen=True)
+class Submission:
+    """A comment as the checks see it: plain values, no ORM object, so checks run offline too."""
+
+    id: str
+    article_id: int
+    author: str
+    email: str
+    body: str
+    url: str | None = None
+    ip: str | None = None
+    user_agent: str | None = None
+    honeypot: str | None = None
+    parent_id: str | None = None
+    created_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Verdict:
+    check: str
+    verdict: VerdictName
+    score: float = 0.0
+    reason: str = ""
+    version: str | None = None
+
+
+@dataclass
+class CheckContext:
+    """What a check may consult besides the comment: the policy's settings and the history."""
+
+    config: PolicyConfig
+    history: History
+    offline: bool = False
+    notes: dict = field(default_factory=dict)
+
+
+class Check(Protocol):
+    name: str
+
+    def run(self, sub: Submission, ctx: CheckContext) -> Verdict: ...

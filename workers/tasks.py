@@ -1,0 +1,131 @@
+"""Celery tasks: check a comment, sweep the outbox. Each is safe to run twice."""
+
+from __future__ import annotations
+
+import logging
+import socket
+
+from celery import shared_task
+from celery.signals import task_postrun, task_prerun
+from flask import current_app
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from service import store
+from service.db import get_session
+from service.logs import comment_id_var, request_id_var
+from service.models import Comment, Status, utcnow
+from service.queue import enqueue_comment
+from workers.checks.base import CheckContext, Submission
+from workers.checks.text import content_hash
+from workers.history import DbHistory
+from workers.pipeline import Pipeline
+from workers.policy import PolicyConfig
+
+log = logging.getLogger("commentq.worker")
+WORKER = f"worker:{socket.gethostname()}"
+
+
+@task_prerun.connect
+def _log_context(task=None, args=None, **_):  # noqa: ANN001, ANN202
+    request_id_var.set(getattr(task.request, "request_id", None) if task else None)
+    comment_id_var.set(args[0] if task and task.name == "workers.tasks.process_comment" and args else None)
+
+
+@task_postrun.connect
+def _clear_context(**_):  # noqa: ANN202
+    request_id_var.set(None)
+    comment_id_var.set(None)
+
+
+def submission_of(comment: Comment) -> Submission:
+    return Submission(id=comment.id, article_id=comment.article_id, author=comment.author,
+                      email=comment.email, body=comment.body, url=comment.url, ip=comment.ip,
+                      user_agent=comment.user_agent, honeypot=comment.honeypot,
+                      parent_id=comment.parent_id, created_at=comment.created_at)
+
+
+def pipeline() -> Pipeline:
+    """One pipeline per worker process (the classifier model is loaded once)."""
+    ext = current_app.extensions
+    if "pipeline" not in ext:
+        ext["pipeline"] = Pipeline()
+    return ext["pipeline"]
+
+
+@shared_task(bind=True, name="workers.tasks.process_comment",
+             autoretry_for=(OperationalError, DBAPIError), retry_backoff=1, retry_backoff_max=20,
+             retry_jitter=True, max_retries=6)
+def process_comment(self, comment_id: str) -> str:  # noqa: ANN001
+    """Claim the comment, run every check, let the policy decide, publish at most once."""
+    settings = current_app.extensions["settings"]
+    session = get_session()
+    comment = session.get(Comment, comment_id)
+    if comment is None:
+        log.warning("comment not found")
+        return "missing"
+    if comment.status not in Status.IN_FLIGHT:
+        return f"already {comment.status}"
+    if comment.attempts >= settings.max_attempts:
+        store.transition(session, comment_id, Status.IN_FLIGHT, Status.FAILED, action="give-up",
+                         actor=WORKER, note=f"checks did not finish after {comment.attempts} attempts")
+        session.commit()
+        log.error("comment failed after %s attempts", comment.attempts)
+        return Status.FAILED
+    digest = content_hash(comment.body)
+    claimed = store.transition(session, comment_id, Status.IN_FLIGHT, Status.CHECKING, action="claim",
+                               actor=WORKER, attempts=Comment.attempts + 1, claimed_at=utcnow(),
+                               content_hash=digest)
+    session.commit()
+    if claimed is None:
+        return "not claimed"
+    session.refresh(comment)
+
+    ctx = CheckContext(config=PolicyConfig.from_settings(settings), history=DbHistory(session))
+    outcome = pipeline().run(submission_of(comment), ctx)
+    decision = outcome.decision
+    spam_score = max((v.score for v in outcome.verdicts if v.check == "classifier"), default=None)
+
+    store.replace_check_results(session, comment_id, outcome.verdicts)
+    actor = f"policy:{decision.decided_by}"
+    if decision.status == Status.PUBLISHED:
+        done = store.publish(session, comment, (Status.CHECKING,), action="publish", actor=actor,
+                             note=decision.reason)
+    else:
+        done = store.transition(session, comment_id, (Status.CHECKING,), decision.status,
+                                action=decision.status, actor=actor, note=decision.reason,
+                                decided_by=actor, spam_score=spam_score) is not None
+    if not done:
+        session.rollback()  # another delivery decided first; keep its results
+        return "decided elsewhere"
+    session.commit()
+    log.info("comment %s", decision.status, extra={"reason": decision.reason[:500]})
+    if decision.status == Status.HELD:
+        notify = current_app.extensions.get("on_held")
+        if notify:
+            notify(comment_id)
+    return decision.status
+
+
+@shared_task(name="workers.tasks.sweep_outbox")
+def sweep_outbox() -> int:
+    """Re-queue comments the broker lost (stuck in received/checking); give up on exhausted ones."""
+    settings = current_app.extensions["settings"]
+    session = get_session()
+    requeued = 0
+    for comment in store.stuck_comments(session, settings.sweep_after):
+        if comment.attempts >= settings.max_attempts:
+            store.transition(session, comment.id, Status.IN_FLIGHT, Status.FAILED, action="give-up",
+                             actor="sweeper", note=f"checks did not finish after {comment.attempts} attempts")
+            session.commit()
+            continue
+        # Touch the row so the next sweep waits a full period before trying again.
+        session.execute(
+            Comment.__table__.update().where(Comment.id == comment.id, Comment.status == comment.status)
+            .values(updated_at=utcnow())
+        )
+        session.commit()
+        if enqueue_comment(comment.id, comment.request_id):
+            requeued += 1
+    if requeued:
+        log.info("sweeper re-queued %d comment(s)", requeued)
+    return requeued
