@@ -54,7 +54,7 @@ class _StoreCollector:
                 oldest = GaugeMetricFamily("commentq_oldest_held_seconds", "Age of the oldest held comment")
                 oldest.add_metric([], age or 0.0)
                 yield oldest
-            except Exception:  # noqa: BLE001 - metrics must not fail when the DB is down
+            except Exception:  # noqa: BLE001, S110 - metrics must not fail when the DB is down
                 pass
             depth = queue_depth()
             if depth is not None:

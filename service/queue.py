@@ -31,12 +31,22 @@ def enqueue_comment(comment_id: str, request_id: str | None = None) -> bool:
 def queue_depth() -> int | None:
     """Messages waiting in the default queue (Redis: LLEN), or None when it cannot be read."""
     celery = current_app.extensions["celery"]
+    name = celery.conf.task_default_queue
+    url = current_app.extensions["settings"].broker_url or ""
     try:
+        if url.startswith(("redis://", "rediss://", "unix://")):
+            import redis
+
+            client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+            try:
+                # kombu keeps one list per priority step: "name" and "name\x06\x16N".
+                keys = [name] + [f"{name}\x06\x16{p}" for p in (3, 6, 9)]
+                return int(sum(client.llen(k) for k in keys))
+            finally:
+                client.close()
         with celery.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
-            channel = conn.default_channel
-            name = celery.conf.task_default_queue
-            _, count, _ = channel.queue_declare(queue=name, passive=True)
+            _, count, _ = conn.default_channel.queue_declare(queue=name, passive=True)
             return int(count)
     except Exception:  # noqa: BLE001
         return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import unicodedata
 from typing import Any
@@ -107,10 +108,8 @@ class CommentIn(Schema):
     def _normalise(self, data: dict, **_: Any) -> dict:
         data["author"] = unicodedata.normalize("NFKC", data["author"]).strip()
         data["body"] = unicodedata.normalize("NFKC", data["body"]).replace("\r\n", "\n")
-        try:
+        with contextlib.suppress(EmailNotValidError, UnicodeError, ValueError):
             data["email"] = validate_email(data["email"], check_deliverability=False).normalized
-        except (EmailNotValidError, UnicodeError, ValueError):  # pragma: no cover - validated above
-            pass
         return data
 
 

@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from workers.policy import PolicyConfig
 
 VerdictName = Literal["pass", "hold", "spam", "invalid"]
-PASS: VerdictName = "pass"
+PASS: VerdictName = "pass"  # noqa: S105
 HOLD: VerdictName = "hold"
 SPAM: VerdictName = "spam"
 INVALID: VerdictName = "invalid"

@@ -17,7 +17,8 @@ LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t"
 URL = re.compile(
     r"""(?ix)
     \b(?:https?://|www\.)[^\s<>"'\]\[)]+
-    | \b[a-z0-9][a-z0-9-]{0,62}(?:\.[a-z0-9-]{1,63})*\.(?:com|net|org|info|biz|ru|io|co|me|ly|tk|xyz|us|uk|de|tv|gl|gd|be|to|cc|in)\b(?:/[^\s<>"']*)?
+    | \b[a-z0-9][a-z0-9-]{0,62}(?:\.[a-z0-9-]{1,63})*
+      \.(?:com|net|org|info|biz|ru|io|co|me|ly|tk|xyz|us|uk|de|tv|gl|gd|be|to|cc|in)\b(?:/[^\s<>"']*)?
     """
 )
 HREF = re.compile(r"""href\s*=\s*["']?([^"'\s>]+)""", re.I)
