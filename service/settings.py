@@ -64,9 +64,9 @@ class Settings:
     """The whole configuration; see the README's table for each variable."""
 
     instance_dir: Path
-    database_url: str
-    redis_url: str | None
-    broker_url: str | None
+    database_url: str = field(repr=False)  # may carry a password
+    redis_url: str | None = field(repr=False)
+    broker_url: str | None = field(repr=False)
     secret_key: str = field(repr=False)
     allowed_origins: tuple[str, ...] = ()
     rate_limit: str = "5 per minute"

@@ -45,7 +45,16 @@ def client(unit_app: Flask):  # noqa: ANN201
 
 @pytest.fixture
 def runner(unit_app: Flask):  # noqa: ANN201
-    return unit_app.test_cli_runner()
+    """Invokes the `commentq` command group against ``unit_app``: ``runner.invoke(args=[...])``."""
+    from service.cli import cli
+
+    base = unit_app.test_cli_runner()
+
+    class Runner:
+        def invoke(self, args: list[str], **kw: object):  # noqa: ANN202
+            return base.invoke(cli, args=args, **kw)
+
+    return Runner()
 
 
 def _database_for(backend: str, tmp: Path) -> tuple[str, Callable[[], None]]:

@@ -1,0 +1,97 @@
+"""Submit -> published latency, end to end: HTTP POST, queue, real worker, checks, publish.
+
+Starts its own stack (redis-server, Celery worker, gunicorn; SQLite by default) unless --base points at a
+running commentq that has an article --slug. Sequential: one comment in flight at a time, so the figure is
+latency, not throughput. The baseline measured in the same run is the bare POST round trip (202).
+
+    .venv/bin/python bench/bench_e2e.py -n 100
+    .venv/bin/python bench/bench_e2e.py -n 100 --database postgresql://root@127.0.0.1:5432/test
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.support import Http, Stack, create_pg_database, drop_pg_database  # noqa: E402
+
+
+def pct(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(q * len(values)))]
+
+
+def run(http: Http, slug: str, n: int) -> tuple[list[float], list[float]]:
+    posts, published = [], []
+    for i in range(n):
+        body = {"author": "Bench", "email": f"bench-{uuid.uuid4().hex[:8]}@example.org",
+                "body": f"Benchmark comment {i} {uuid.uuid4().hex[:6]}: a plain, friendly remark."}
+        t0 = time.perf_counter()
+        resp = http.post(f"/api/v1/articles/{slug}/comments", json_body=body)
+        t1 = time.perf_counter()
+        assert resp.status == 202, resp.text
+        cid = resp.json()["id"]
+        while True:
+            status = http.get(f"/api/v1/comments/{cid}").json()["status"]
+            if status != "pending":
+                break
+            if time.perf_counter() - t0 > 30:
+                raise SystemExit(f"comment {cid} not final after 30 s")
+            time.sleep(0.002)
+        t2 = time.perf_counter()
+        assert status == "published", status
+        posts.append(t1 - t0)
+        published.append(t2 - t0)
+    return posts, published
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("-n", type=int, default=100)
+    ap.add_argument("--base", help="a running commentq (default: start a stack here)")
+    ap.add_argument("--slug", default="bench")
+    ap.add_argument("--database", help="PostgreSQL admin URL; a fresh database is created on it")
+    args = ap.parse_args()
+
+    stack = drop = None
+    if args.base:
+        http = Http(args.base.rstrip("/"))
+    else:
+        tmp = Path(tempfile.mkdtemp(prefix="cq-bench-"))
+        url = f"sqlite:///{tmp / 'commentq.db'}"
+        if args.database:
+            url, name = create_pg_database(args.database)
+            drop = (args.database, name)
+        stack = Stack(name="bench", database_url=url, tmp=tmp, extra_env={"COMMENTQ_LOG_LEVEL": "WARNING"})
+        stack.start_redis()
+        stack.migrate()
+        stack.cli("article", "put", args.slug, "--title", "Bench")
+        stack.start_worker()
+        stack.start_web()
+        http = stack.http
+    try:
+        run(http, args.slug, 5)  # warm-up: imports, connection pools, model load
+        posts, published = run(http, args.slug, args.n)
+    finally:
+        if stack:
+            stack.stop_all()
+        if drop:
+            drop_pg_database(*drop)
+    med_post, med_pub = statistics.median(posts), statistics.median(published)
+    print(f"comments: {args.n} (sequential), backend: {'postgresql' if args.database else 'sqlite'}")
+    print(f"POST -> 202 (baseline)    median {med_post * 1000:7.1f} ms  p90 {pct(posts, .9) * 1000:7.1f} ms")
+    print(f"POST -> published         median {med_pub * 1000:7.1f} ms  p90 {pct(published, .9) * 1000:7.1f} ms"
+          f"  max {max(published) * 1000:7.1f} ms")
+    print(f"ratio published/baseline  {med_pub / med_post:.1f}x")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

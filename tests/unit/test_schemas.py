@@ -1,0 +1,59 @@
+"""The submission schema: what it accepts, normalises and refuses."""
+
+from __future__ import annotations
+
+import pytest
+from marshmallow import ValidationError
+
+from service.schemas import CommentIn, form_to_comment
+
+
+def load(**fields):
+    return CommentIn().load({"author": "Ann", "email": "ann@example.org", "body": "Hi", **fields})
+
+
+def test_normalises_nfkc_and_strips_name():
+    data = load(author="  ﬁona  ", body="ｆｕｌｌ width")
+    assert data["author"] == "fiona"
+    assert data["body"] == "full width"
+
+
+def test_email_is_normalised_and_url_optional():
+    data = load(email="Ann@EXAMPLE.org", url="")
+    assert data["email"] == "Ann@example.org"
+    assert data["url"] is None
+
+
+def test_unknown_fields_are_ignored():
+    assert "is_admin" not in load(is_admin=True)
+
+
+def test_emoji_and_rtl_text_are_fine():
+    data = load(body="مرحبا 👋🏽 שלום")
+    assert "👋🏽" in data["body"]
+
+
+@pytest.mark.parametrize("url", ["https://example.org", "http://example.org/a?b=c#d"])
+def test_http_urls_accepted(url):
+    assert load(url=url)["url"] == url
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "//evil.org", "https://", "http://a b.org",
+                                 "https://user@evil.org", "mailto:a@b.org"])
+def test_other_urls_refused(url):
+    with pytest.raises(ValidationError) as exc:
+        load(url=url)
+    assert "url" in exc.value.messages
+
+
+def test_max_body_is_configurable():
+    with pytest.raises(ValidationError):
+        CommentIn(max_body_chars=5).load({"author": "a", "email": "a@example.org", "body": "123456"})
+
+
+def test_wordpress_form_fields_map_to_json_fields():
+    data = form_to_comment({"author": "T", "email": "t@example.org", "url": "", "comment": "Body",
+                            "comment_parent": "0", "comment_post_ID": "5"})
+    assert data == {"author": "T", "email": "t@example.org", "url": None, "body": "Body", "parent_id": None,
+                    "phone": None}
+    assert form_to_comment({"comment_parent": "abc"})["parent_id"] == "abc"
