@@ -20,7 +20,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     if overrides:
         settings = settings.with_overrides(**overrides)
 
-    from service import db, errors, logs, metrics, security
+    from service import db, desk, errors, logs, metrics, notify, pages, security
     from service.api import moderation, ops, public
     from service.celery_app import celery_init_app
 
@@ -48,5 +48,8 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     app.register_blueprint(public.bp)
     app.register_blueprint(moderation.bp)
     app.register_blueprint(ops.bp)
+    pages.init_app(app)
+    desk.init_app(app)
+    notify.init_app(app)
     security.limit_submissions(app, settings)
     return app

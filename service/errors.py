@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, jsonify, request
+from flask import Flask, current_app, jsonify, request
 from marshmallow import ValidationError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -36,6 +36,17 @@ def error_response(status: int, message: str, errors: dict[str, Any] | None = No
     return resp
 
 
+def _respond(status: int, message: str, errors: dict[str, Any] | None = None,
+             headers: dict[str, str] | None = None):  # noqa: ANN202
+    """JSON, except for a browser's plain form post, which gets a readable HTML page (see pages.py)."""
+    html_page = current_app.extensions.get("html_form_errors")
+    if html_page is not None:
+        resp = html_page(status, message, errors or {}, headers or {})
+        if resp is not None:
+            return resp
+    return error_response(status, message, errors, headers)
+
+
 def _flatten(messages: Any, prefix: str = "") -> dict[str, list[str]]:
     """marshmallow's nested messages to ``{field: [msg, ...]}``."""
     out: dict[str, list[str]] = {}
@@ -54,11 +65,11 @@ def _flatten(messages: Any, prefix: str = "") -> dict[str, list[str]]:
 def init_app(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def _api_error(exc: ApiError):  # noqa: ANN202
-        return error_response(exc.status, exc.message, exc.errors, exc.headers)
+        return _respond(exc.status, exc.message, exc.errors, exc.headers)
 
     @app.errorhandler(ValidationError)
     def _validation(exc: ValidationError):  # noqa: ANN202
-        return error_response(422, "The comment has invalid fields.", _flatten(exc.messages))
+        return _respond(422, "The comment has invalid fields.", _flatten(exc.messages))
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):  # noqa: ANN202
@@ -70,7 +81,7 @@ def init_app(app: Flask) -> None:
             404: "Not found.",
             405: f"Method {request.method} not allowed here.",
         }.get(exc.code or 500, exc.description or exc.name)
-        return error_response(exc.code or 500, message, headers=headers)
+        return _respond(exc.code or 500, message, headers=headers)
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(PoolTimeout)

@@ -248,3 +248,32 @@ def as_aware(dt: datetime | None) -> datetime | None:
     if dt is not None and dt.tzinfo is None:
         return dt.replace(tzinfo=UTC)
     return dt
+
+
+def decisions_per_day(session: Session, days: int = 14) -> list[tuple[str, dict[str, int]]]:
+    """Moderator decisions per UTC day and action over the last ``days`` days, newest first.
+
+    Grouped in Python so the same code runs on SQLite and PostgreSQL; the window keeps it small.
+    """
+    since = utcnow() - timedelta(days=days)
+    rows = session.execute(
+        select(AuditEvent.created_at, AuditEvent.action)
+        .where(AuditEvent.actor.like("moderator:%"), AuditEvent.created_at >= since)
+    ).all()
+    per_day: dict[str, dict[str, int]] = {}
+    for created_at, action in rows:
+        day = as_aware(created_at).strftime("%Y-%m-%d")  # type: ignore[union-attr]
+        bucket = per_day.setdefault(day, {})
+        bucket[action] = bucket.get(action, 0) + 1
+    return sorted(per_day.items(), reverse=True)
+
+
+def articles_with_counts(session: Session) -> list[tuple[Article, int]]:
+    """Every article with the number of its held comments, for the desk's article filter."""
+    held = (select(Comment.article_id, func.count().label("n")).where(Comment.status == Status.HELD)
+            .group_by(Comment.article_id).subquery())
+    rows = session.execute(
+        select(Article, func.coalesce(held.c.n, 0)).outerjoin(held, held.c.article_id == Article.id)
+        .order_by(Article.slug)
+    ).all()
+    return [(a, int(n)) for a, n in rows]

@@ -1,0 +1,213 @@
+"""Moderator notifications when a comment is held: a signed (HMAC-SHA256) webhook and/or an email
+through SMTP, both optional (COMMENTQ_WEBHOOK_URL / _SECRET, COMMENTQ_SMTP_URL + COMMENTQ_NOTIFY_EMAIL).
+
+The worker's ``on_held`` hook only records ``notifications`` rows (an outbox) and queues
+``workers.notify.send_notification`` by name; the sending, with retries, happens in that task,
+never in a web request. What is sent is for moderators: the commenter's name, email and text, the
+check reasons and a link to the desk; never the IP address, the user agent, tokens or secrets.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import smtplib
+import ssl
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from email.message import EmailMessage
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from flask import Flask, current_app
+from sqlalchemy import select
+
+from service.db import get_session
+from service.models import Comment, Notification
+from service.settings import Settings
+
+log = logging.getLogger("commentq.notify")
+
+SEND_TASK = "workers.notify.send_notification"
+WEBHOOK = "webhook"
+EMAIL = "email"
+SIGNATURE_HEADER = "X-Commentq-Signature"
+TIMEOUT = 10.0
+EXCERPT_CHARS = 2000
+
+
+class DeliveryError(Exception):
+    """A delivery that failed and may succeed later; the message never contains a secret."""
+
+
+def channels(settings: Settings) -> list[str]:
+    """The channels this deployment configured (none is fine: then nothing is recorded)."""
+    out = []
+    if settings.webhook_url:
+        out.append(WEBHOOK)
+    if settings.smtp_url and settings.notify_email:
+        out.append(EMAIL)
+    return out
+
+
+def record_held(comment_id: str) -> list[int]:
+    """Outbox rows for a newly held comment, one per channel, then queue their sending."""
+    settings: Settings = current_app.extensions["settings"]
+    wanted = channels(settings)
+    if not wanted:
+        return []
+    session = get_session()
+    existing = set(session.scalars(select(Notification.channel).where(Notification.comment_id == comment_id)))
+    rows = [Notification(comment_id=comment_id, channel=ch, status="pending")
+            for ch in wanted if ch not in existing]
+    session.add_all(rows)
+    session.commit()
+    celery = current_app.extensions["celery"]
+    for row in rows:
+        try:
+            celery.send_task(SEND_TASK, args=[row.id])
+        except Exception as exc:  # noqa: BLE001 - the row stays pending; a later send can pick it up
+            log.warning("could not queue a notification", extra={"error": type(exc).__name__})
+    return [row.id for row in rows]
+
+
+def init_app(app: Flask) -> None:
+    """Install the ``on_held`` hook the worker's ``process_comment`` calls after holding a comment."""
+
+    def on_held(comment_id: str) -> None:
+        try:
+            record_held(comment_id)
+        except Exception:  # noqa: BLE001 - the held decision is committed; a notification must not undo it
+            get_session().rollback()
+            log.exception("could not record the held-comment notification")
+
+    app.extensions["on_held"] = on_held
+
+
+# --- what is sent -----------------------------------------------------------------------------
+def payload_for(comment: Comment, settings: Settings) -> dict[str, Any]:
+    """The notification's content: what a moderator needs to decide, and nothing more."""
+    base = settings.public_url or ""
+    return {
+        "event": "comment.held",
+        "comment": {
+            "id": comment.id,
+            "article": comment.article.slug,
+            "article_title": comment.article.title,
+            "author": comment.author,
+            "email": comment.email,
+            "url": comment.url,
+            "excerpt": comment.body[:EXCERPT_CHARS],
+            "created_at": comment.created_at.isoformat(),
+            "checks": [{"check": c.check, "verdict": c.verdict, "reason": c.reason} for c in comment.checks
+                       if c.verdict != "pass"],
+        },
+        "moderation_url": f"{base}/moderation/comments/{comment.id}",
+        "queue_url": f"{base}/moderation/",
+    }
+
+
+def sign(secret: str, timestamp: int, body: bytes) -> str:
+    """``t=<unix time>,v1=<hex HMAC-SHA256 of "<t>." + body>``; receivers recompute and compare."""
+    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"t={timestamp},v1={mac}"
+
+
+def verify(secret: str, header: str, body: bytes, tolerance: float = 300.0) -> bool:
+    """What a receiver does with the signature header (also used by the tests)."""
+    try:
+        parts = dict(item.split("=", 1) for item in header.split(","))
+        timestamp = int(parts["t"])
+    except (ValueError, KeyError):
+        return False
+    if abs(time.time() - timestamp) > tolerance:
+        return False
+    return hmac.compare_digest(sign(secret, timestamp, body), header)
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+def send_webhook(settings: Settings, payload: dict[str, Any], delivery_id: int) -> None:
+    body = json.dumps(payload, separators=(",", ":"), default=str).encode()
+    headers = {"Content-Type": "application/json", "User-Agent": "commentq-notify",
+               "X-Commentq-Event": payload["event"], "X-Commentq-Delivery": str(delivery_id)}
+    if settings.webhook_secret:
+        headers[SIGNATURE_HEADER] = sign(settings.webhook_secret, int(time.time()), body)
+    url = settings.webhook_url or ""
+    if urlsplit(url).scheme not in ("http", "https"):
+        raise DeliveryError("COMMENTQ_WEBHOOK_URL must be an http(s) URL")
+    request = urllib.request.Request(url, data=body, method="POST", headers=headers)  # noqa: S310 - checked
+    opener = urllib.request.build_opener(_NoRedirect)
+    try:
+        with opener.open(request, timeout=TIMEOUT) as resp:
+            if not 200 <= resp.status < 300:
+                raise DeliveryError(f"webhook answered {resp.status}")
+    except urllib.error.HTTPError as exc:
+        raise DeliveryError(f"webhook answered {exc.code}") from None
+    except (urllib.error.URLError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise DeliveryError(f"webhook unreachable: {type(reason).__name__}: {reason}"[:300]) from None
+
+
+def _smtp_parts(url: str) -> tuple[str, str, int, str | None, str | None, str | None]:
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme not in ("smtp", "smtps", "smtp+starttls"):
+        raise DeliveryError("COMMENTQ_SMTP_URL must start with smtp://, smtp+starttls:// or smtps://")
+    port = parts.port or {"smtp": 25, "smtps": 465, "smtp+starttls": 587}[scheme]
+    sender = (parse_qs(parts.query).get("from") or [None])[0]
+    return (scheme, parts.hostname or "localhost", port, unquote(parts.username) if parts.username else None,
+            unquote(parts.password) if parts.password else None, sender)
+
+
+def email_for(settings: Settings, payload: dict[str, Any], sender: str) -> EmailMessage:
+    c = payload["comment"]
+    msg = EmailMessage()
+    msg["Subject"] = f"[commentq] Comment held on “{c['article_title'][:80]}” by {c['author'][:60]}"
+    msg["From"] = sender
+    msg["To"] = settings.notify_email or ""
+    reasons = "\n".join(f"  - {ch['check']}: {ch['verdict']} ({ch['reason']})" for ch in c["checks"]) or "  -"
+    msg.set_content(
+        f"A comment is waiting for a moderator.\n\n"
+        f"Article: {c['article_title']} ({c['article']})\n"
+        f"Author:  {c['author']} <{c['email']}>\n"
+        f"Website: {c['url'] or '-'}\n"
+        f"Time:    {c['created_at']}\n"
+        f"Why it was held:\n{reasons}\n\n"
+        f"----\n{c['excerpt']}\n----\n\n"
+        f"Decide: {payload['moderation_url']}\n"
+    )
+    return msg
+
+
+def send_email(settings: Settings, payload: dict[str, Any]) -> None:
+    scheme, host, port, user, password, sender = _smtp_parts(settings.smtp_url or "")
+    sender = sender or f"commentq@{urlsplit(settings.public_url or 'http://localhost').hostname or 'localhost'}"
+    msg = email_for(settings, payload, sender)
+    try:
+        if scheme == "smtps":
+            smtp: smtplib.SMTP = smtplib.SMTP_SSL(host, port, timeout=TIMEOUT, context=ssl.create_default_context())
+        else:
+            smtp = smtplib.SMTP(host, port, timeout=TIMEOUT)
+        with smtp:
+            if scheme == "smtp+starttls":
+                smtp.starttls(context=ssl.create_default_context())
+            if user:
+                smtp.login(user, password or "")
+            smtp.send_message(msg)
+    except (smtplib.SMTPException, OSError) as exc:
+        # smtplib's messages carry the server's reply, never our credentials.
+        raise DeliveryError(f"SMTP: {type(exc).__name__}: {exc}"[:300]) from None
+
+
+SENDERS: dict[str, Callable[[Settings, dict[str, Any], int], None]] = {
+    WEBHOOK: send_webhook,
+    EMAIL: lambda settings, payload, _id: send_email(settings, payload),
+}

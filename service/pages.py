@@ -1,0 +1,107 @@
+"""The article page: an article from the store, its published comments (threaded) and the
+"Leave a comment" form, which works with JavaScript (fetch + polling) and without it (a plain
+WordPress-style form post answered by a 303 back here with ``?comment=<id>``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Flask, Response, abort, current_app, render_template, request, url_for
+
+from service import store
+from service.api.public import status_view
+from service.db import get_session
+from service.models import Comment
+from service.security import safe_redirect
+
+bp = Blueprint("pages", __name__)
+
+# Threads shown on the page; longer discussions page through ?page=N.
+THREADS_PER_PAGE = 100
+
+
+def paragraphs(text: str | None) -> list[str]:
+    """Plain-text article bodies: blank-line separated paragraphs (Jinja escapes them)."""
+    return [p.strip() for p in (text or "").replace("\r\n", "\n").split("\n\n") if p.strip()]
+
+
+def _submitted_status(comment_id: str | None, article_id: int) -> dict[str, Any] | None:
+    """The submitter's view of the comment named by ``?comment=``, if it belongs to this article."""
+    if not comment_id or len(comment_id) > 36:
+        return None
+    comment = get_session().get(Comment, comment_id)
+    if comment is None or comment.article_id != article_id:
+        return None
+    return status_view(comment)
+
+
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+FIELD_LABELS = {"body": "Comment", "author": "Name", "email": "Email", "url": "Website",
+                "parent_id": "Reply to", "phone": "Leave this field empty", "_schema": "Your comment",
+                "Content-Type": "Form"}
+
+
+def init_app(app: Flask) -> None:
+    """Register the article page and the HTML error page for browsers' plain form posts."""
+    app.register_blueprint(bp)
+    app.extensions["html_form_errors"] = html_form_errors
+
+
+def html_form_errors(status: int, message: str, errors: dict[str, Any],
+                     headers: dict[str, str]) -> Response | None:
+    """A readable error page when a browser posts the comment form without JavaScript.
+
+    Only for ``public.submit_comment`` form posts whose Accept header prefers HTML; every other
+    client keeps the JSON errors of the contract. Same status code either way.
+    """
+    if request.endpoint != "public.submit_comment" or request.mimetype not in FORM_TYPES:
+        return None
+    if request.accept_mimetypes.best_match(["application/json", "text/html"]) != "text/html":
+        return None
+    slug = (request.view_args or {}).get("slug", "")
+    article = store.get_article(get_session(), slug) if slug and len(slug) <= 200 else None
+    back = None
+    if article is not None:
+        settings = current_app.extensions["settings"]
+        back = (safe_redirect(request.form.get("redirect_to"), article.url, settings.allowed_origins)
+                or article.url or url_for("pages.article_page", slug=article.slug))
+        back = back.split("#")[0] + "#respond"
+    listed = [(FIELD_LABELS.get(field, field), msgs) for field, msgs in errors.items()]
+    resp = Response(render_template("form_errors.html", message=message, errors=listed, back_url=back),
+                    status=status, mimetype="text/html")
+    for key, value in headers.items():
+        resp.headers[key] = value
+    return resp
+
+
+@bp.get("/articles/<slug>")
+def article_page(slug: str):  # noqa: ANN201
+    """Render one article with its comments; unknown slugs are a plain 404 page."""
+    session = get_session()
+    article = store.get_article(session, slug) if len(slug) <= 200 else None
+    if article is None:
+        abort(404)
+    try:
+        page = max(1, min(int(request.args.get("page", "1")), 100_000))
+    except ValueError:
+        page = 1
+    threads = store.published_threads(session, article, page, THREADS_PER_PAGE)
+    reply_to = request.args.get("replytocom", "")[:36] or None
+    reply_author = None
+    if reply_to:
+        parent = session.get(Comment, reply_to)
+        if parent is not None and parent.article_id == article.id and parent.status == "published":
+            reply_author = parent.author
+        else:
+            reply_to = None
+    return render_template(
+        "article.html", article=article, paragraphs=paragraphs(article.body), threads=threads,
+        submitted=_submitted_status(request.args.get("comment"), article.id),
+        reply_to=reply_to, reply_author=reply_author,
+    )
+
+
+@bp.errorhandler(404)
+def _not_found(_exc: Exception):  # noqa: ANN202
+    return render_template("message.html", title="Not found",
+                           message="There is no article at this address."), 404
