@@ -51,5 +51,8 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     pages.init_app(app)
     desk.init_app(app)
     notify.init_app(app)
+    from workers import learning  # on_labelled: queue a classifier retrain, never train in a request
+
+    learning.init_app(app)
     security.limit_submissions(app, settings)
     return app

@@ -1,21 +1,75 @@
-"""What the checks may ask about earlier comments: from the database, or from memory offline."""
+"""What the checks may ask about earlier comments: from the database, or from memory offline.
+
+Both implementations answer the same questions (the ``History`` protocol), so every check runs
+the same way in a worker (``DbHistory``) and in ``commentq spam evaluate`` or a unit test
+(``MemoryHistory``). The comment being checked is always excluded.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import islice
 from typing import Protocol
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from service.models import Comment, Status
+from service.models import Comment, LabelledExample, SpamModel, Status
+from workers.checks.text import shingles_of, similar
+
+
+@dataclass(frozen=True)
+class Sender:
+    author: str
+    email: str
+
+
+@dataclass(frozen=True)
+class Standing:
+    """What moderators said earlier about this sender: approved comments, and spam marks by key."""
+
+    approved: int = 0
+    spam_email: int = 0
+    spam_ip: int = 0
+    spam_url: int = 0
+
+
+@dataclass(frozen=True)
+class EarlierText:
+    id: str
+    article_id: int
+    body: str
+    email: str = ""
 
 
 class History(Protocol):
     def exact_duplicate(self, article_id: int, digest: str, exclude_id: str,
                         before: datetime | None = None) -> bool: ...
 
+    def duplicate_senders(self, article_id: int, digest: str, exclude_id: str,
+                          before: datetime | None = None, limit: int = 20) -> list[Sender]: ...
+
     def recent_count(self, *, ip: str | None, email: str | None, since: datetime, exclude_id: str) -> int: ...
+
+    def standing(self, *, email: str | None, ip: str | None, url: str | None, exclude_id: str) -> Standing: ...
+
+    def recent_texts(self, since: datetime, exclude_id: str, limit: int = 300) -> list[EarlierText]: ...
+
+    def spam_texts(self, limit: int = 300) -> list[str]: ...
+
+    def near_copies(self, marks: frozenset[int], since: datetime, exclude_id: str, threshold: float,
+                    limit: int = 200) -> int: ...
+
+    def near_spam(self, marks: frozenset[int], threshold: float, limit: int = 300) -> bool: ...
+
+    def latest_model_id(self) -> int | None: ...
+
+    def load_model(self, model_id: int) -> bytes | None: ...
+
+
+def _norm_url(url: str | None) -> str | None:
+    return url.strip().rstrip("/").lower() if url and url.strip() else None
 
 
 class DbHistory:
@@ -26,15 +80,19 @@ class DbHistory:
 
     def exact_duplicate(self, article_id: int, digest: str, exclude_id: str,
                         before: datetime | None = None) -> bool:
+        return bool(self.duplicate_senders(article_id, digest, exclude_id, before, limit=1))
+
+    def duplicate_senders(self, article_id: int, digest: str, exclude_id: str,
+                          before: datetime | None = None, limit: int = 20) -> list[Sender]:
         # Only earlier comments count, so two copies checked at once do not reject each other.
-        q = select(Comment.id).where(
+        q = select(Comment.author, Comment.email).where(
             Comment.article_id == article_id,
             Comment.content_hash == digest,
             Comment.id != exclude_id,
         )
         if before is not None:
             q = q.where(Comment.created_at < before)
-        return self.session.execute(q.limit(1)).first() is not None
+        return [Sender(a or "", e or "") for a, e in self.session.execute(q.limit(limit)).all()]
 
     def recent_count(self, *, ip: str | None, email: str | None, since: datetime, exclude_id: str) -> int:
         if not ip and not email:
@@ -55,23 +113,178 @@ class DbHistory:
         ]
         return max(counts)
 
+    def standing(self, *, email: str | None, ip: str | None, url: str | None, exclude_id: str) -> Standing:
+        approved = 0
+        if email:
+            approved = self.session.scalar(
+                select(func.count()).select_from(Comment).where(
+                    func.lower(Comment.email) == email.lower(), Comment.status == Status.PUBLISHED,
+                    Comment.id != exclude_id)
+            ) or 0
+        # A comment counts as marked spam when a moderator labelled it spam and it is still rejected
+        # (a later approve undoes the mark).
+        marked = (select(Comment.email, Comment.ip, Comment.url)
+                  .join(LabelledExample, LabelledExample.comment_id == Comment.id)
+                  .where(LabelledExample.label == 1, Comment.status == Status.REJECTED,
+                         Comment.id != exclude_id))
+        conds = []
+        if email:
+            conds.append(func.lower(Comment.email) == email.lower())
+        if ip:
+            conds.append(Comment.ip == ip)
+        norm = _norm_url(url)
+        if norm:
+            conds.append(func.lower(Comment.url).in_([norm, norm + "/"]))
+        spam_email = spam_ip = spam_url = 0
+        if conds:
+            for e, i, u in self.session.execute(marked.where(or_(*conds)).distinct().limit(200)).all():
+                spam_email += bool(email and e and e.lower() == email.lower())
+                spam_ip += bool(ip and i == ip)
+                spam_url += bool(norm and _norm_url(u) == norm)
+        return Standing(approved, spam_email, spam_ip, spam_url)
+
+    def recent_texts(self, since: datetime, exclude_id: str, limit: int = 300) -> list[EarlierText]:
+        rows = self.session.execute(
+            select(Comment.id, Comment.article_id, Comment.body, Comment.email)
+            .where(Comment.created_at >= since, Comment.id != exclude_id,
+                   Comment.status.in_((Status.PUBLISHED, Status.HELD, Status.REJECTED, Status.CHECKING)))
+            .order_by(Comment.created_at.desc()).limit(limit)
+        ).all()
+        return [EarlierText(i, a, b or "", e or "") for i, a, b, e in rows]
+
+    def spam_texts(self, limit: int = 300) -> list[str]:
+        rows = self.session.execute(
+            select(LabelledExample.text).join(Comment, Comment.id == LabelledExample.comment_id, isouter=True)
+            .where(LabelledExample.label == 1,
+                   or_(Comment.id.is_(None), and_(Comment.status == Status.REJECTED)))
+            .order_by(LabelledExample.id.desc()).limit(limit)
+        ).all()
+        return [t for (t,) in rows]
+
+    def near_copies(self, marks: frozenset[int], since: datetime, exclude_id: str, threshold: float,
+                    limit: int = 200) -> int:
+        return sum(1 for t in self.recent_texts(since, exclude_id, limit)
+                   if similar(marks, shingles_of(t.body), threshold))
+
+    def near_spam(self, marks: frozenset[int], threshold: float, limit: int = 300) -> bool:
+        return any(similar(marks, shingles_of(t), threshold) for t in self.spam_texts(limit))
+
+    def latest_model_id(self) -> int | None:
+        return self.session.scalar(select(func.max(SpamModel.id)))
+
+    def load_model(self, model_id: int) -> bytes | None:
+        return self.session.scalar(select(SpamModel.blob).where(SpamModel.id == model_id))
+
+
+@dataclass
+class _Seen:
+    id: str
+    article_id: int
+    digest: str
+    body: str
+    author: str
+    email: str
+    ip: str | None
+    url: str | None
+    created_at: datetime | None
+    status: str = Status.PUBLISHED
+    marked_spam: bool = False
+
 
 class MemoryHistory:
-    """History of the rows seen so far, for ``commentq spam evaluate`` and unit tests."""
+    """History of the rows seen so far, for ``commentq spam evaluate`` and unit tests.
+
+    Indexed by sender and by shingle, so a long offline run stays fast."""
 
     def __init__(self) -> None:
-        self.hashes: dict[tuple[int, str], str] = {}
+        self.seen: list[_Seen] = []
+        self.by_id: dict[str, _Seen] = {}
+        self.hashes: dict[tuple[int, str], list[_Seen]] = {}
+        self.by_email: dict[str, list[_Seen]] = {}
+        self.by_ip: dict[str, list[_Seen]] = {}
+        self.by_shingle: dict[int, list[int]] = {}
+        self.marks: list[frozenset[int]] = []
+        self.marked: list[_Seen] = []
+        self.models: list[bytes] = []
 
-    def remember(self, article_id: int, digest: str, comment_id: str) -> None:
-        self.hashes.setdefault((article_id, digest), comment_id)
+    def remember(self, article_id: int, digest: str, comment_id: str, *, body: str = "", author: str = "",
+                 email: str = "", ip: str | None = None, url: str | None = None,
+                 created_at: datetime | None = None, status: str = Status.PUBLISHED) -> None:
+        row = _Seen(comment_id, article_id, digest, body, author, email, ip, url, created_at, status)
+        index = len(self.seen)
+        self.seen.append(row)
+        self.by_id[comment_id] = row
+        self.hashes.setdefault((article_id, digest), []).append(row)
+        self.by_email.setdefault(email.lower(), []).append(row)
+        if ip:
+            self.by_ip.setdefault(ip, []).append(row)
+        marks = shingles_of(body)
+        self.marks.append(marks)
+        for m in marks:
+            self.by_shingle.setdefault(m, []).append(index)
+
+    def mark(self, comment_id: str, *, spam: bool) -> None:
+        """A moderator's decision: ``spam`` rejects and marks; otherwise approves (publishes)."""
+        row = self.by_id.get(comment_id)
+        if row is not None:
+            if spam and not row.marked_spam:
+                self.marked.append(row)
+            row.marked_spam = spam
+            row.status = Status.REJECTED if spam else Status.PUBLISHED
 
     def exact_duplicate(self, article_id: int, digest: str, exclude_id: str,
                         before: datetime | None = None) -> bool:
-        seen = self.hashes.get((article_id, digest))
-        return seen is not None and seen != exclude_id
+        return bool(self.duplicate_senders(article_id, digest, exclude_id, before, limit=1))
+
+    def duplicate_senders(self, article_id: int, digest: str, exclude_id: str,
+                          before: datetime | None = None, limit: int = 20) -> list[Sender]:
+        rows = [r for r in self.hashes.get((article_id, digest), ()) if r.id != exclude_id]
+        return [Sender(r.author, r.email) for r in rows[:limit]]
 
     def recent_count(self, *, ip: str | None, email: str | None, since: datetime, exclude_id: str) -> int:
-        return 0
+        def n(rows: list[_Seen]) -> int:
+            return sum(1 for r in rows if r.id != exclude_id and r.status != Status.REJECTED
+                       and (r.created_at is None or r.created_at >= since))
+
+        by_ip = n(self.by_ip.get(ip, [])) if ip else 0
+        by_email = n(self.by_email.get(email.lower(), [])) if email else 0
+        return max(by_ip, by_email)
+
+    def standing(self, *, email: str | None, ip: str | None, url: str | None, exclude_id: str) -> Standing:
+        mine = [r for r in self.by_email.get(email.lower(), []) if r.id != exclude_id] if email else []
+        norm = _norm_url(url)
+        marked = [r for r in self.marked if r.status == Status.REJECTED and r.id != exclude_id] if (ip or norm) else []
+        return Standing(
+            approved=sum(1 for r in mine if r.status == Status.PUBLISHED),
+            spam_email=sum(1 for r in mine if r.marked_spam and r.status == Status.REJECTED),
+            spam_ip=sum(1 for r in marked if ip and r.ip == ip),
+            spam_url=sum(1 for r in marked if norm and _norm_url(r.url) == norm),
+        ) if (mine or self.marked) else Standing()
+
+    def recent_texts(self, since: datetime, exclude_id: str, limit: int = 300) -> list[EarlierText]:
+        rows = (r for r in reversed(self.seen) if r.id != exclude_id
+                and (r.created_at is None or r.created_at >= since))
+        return [EarlierText(r.id, r.article_id, r.body, r.email) for r in islice(rows, limit)]
+
+    def spam_texts(self, limit: int = 300) -> list[str]:
+        return [r.body for r in reversed(self.marked) if r.marked_spam and r.status == Status.REJECTED][:limit]
+
+    def near_copies(self, marks: frozenset[int], since: datetime, exclude_id: str, threshold: float,
+                    limit: int = 200) -> int:
+        first = max(0, len(self.seen) - limit)
+        candidates = {i for m in marks for i in self.by_shingle.get(m, ()) if i >= first}
+        return sum(1 for i in candidates if self.seen[i].id != exclude_id
+                   and (self.seen[i].created_at is None or self.seen[i].created_at >= since)
+                   and similar(marks, self.marks[i], threshold))
+
+    def near_spam(self, marks: frozenset[int], threshold: float, limit: int = 300) -> bool:
+        return any(similar(marks, shingles_of(t), threshold) for t in self.spam_texts(limit))
+
+    def latest_model_id(self) -> int | None:
+        return len(self.models) or None
+
+    def load_model(self, model_id: int) -> bytes | None:
+        return self.models[model_id - 1] if 0 < model_id <= len(self.models) else None
 
 
 def window_start(now: datetime, seconds: float) -> datetime:

@@ -129,3 +129,14 @@ def sweep_outbox() -> int:
     if requeued:
         log.info("sweeper re-queued %d comment(s)", requeued)
     return requeued
+
+
+@shared_task(name="workers.tasks.retrain_classifier")
+def retrain_classifier() -> str | None:
+    """Retrain the spam classifier on the corpus plus moderators' decisions (queued by the
+    moderation API's ``on_labelled`` hook and by beat); stores the model in ``spam_models``."""
+    from workers.learning import retrain
+
+    row = retrain(get_session(), min_new=1)
+    return row.version if row else None
+

@@ -41,6 +41,8 @@ class Verdict:
     score: float = 0.0
     reason: str = ""
     version: str | None = None
+    # Facts for the policy beyond the verdict (e.g. "trusted-author", "reference-links"); not stored.
+    tags: frozenset[str] = frozenset()
 
 
 @dataclass

@@ -1,17 +1,51 @@
-"""Duplicates: the same text posted again on the same article ("you've already said that")."""
+"""Duplicates: the same text again on the same article, and near-copies across articles.
+
+* Exact (same normalised text, same article): from the same sender (email or name) it is spam,
+  as in WordPress ("you've already said that"); from someone else, a short text ("Nice!") is
+  fine, a longer one is held (copy-paste campaigns post one text under many names).
+* Near-duplicates (word 3-shingles, Jaccard similarity >= ``near_threshold``) within
+  ``near_window`` seconds, on any article: a near-copy of a text a moderator marked spam is spam;
+  ``near_hold`` or more near-copies are held.
+"""
 
 from __future__ import annotations
 
-from workers.checks.base import PASS, SPAM, CheckContext, Submission, Verdict
-from workers.checks.text import content_hash
+from datetime import UTC, datetime, timedelta
+
+from workers.checks.base import HOLD, PASS, SPAM, CheckContext, Submission, Verdict
+from workers.checks.text import content_hash, shingles_of
+
+SHORT_WORDS = 6  # an exact repeat this short from someone else is not suspicious
+MIN_SHINGLES = 5  # shorter texts are too common to call near-duplicates
 
 
 class Duplicates:
     name = "duplicates"
 
     def run(self, sub: Submission, ctx: CheckContext) -> Verdict:
+        cfg = ctx.config
         digest = content_hash(sub.body)
-        earlier = ctx.history.exact_duplicate(sub.article_id, digest, sub.id, sub.created_at)
-        if earlier:
-            return Verdict(self.name, SPAM, 1.0, "the same text was already posted on this article")
-        return Verdict(self.name, PASS, 0.0, "no earlier copy on this article")
+        senders = ctx.history.duplicate_senders(sub.article_id, digest, sub.id, sub.created_at)
+        if senders:
+            email = (sub.email or "").lower()
+            author = (sub.author or "").strip().casefold()
+            if any((email and s.email.lower() == email) or (author and s.author.strip().casefold() == author)
+                   for s in senders):
+                return Verdict(self.name, SPAM, 1.0, "the same sender already posted this text on this article")
+            if len(sub.body.split()) > SHORT_WORDS:
+                return Verdict(self.name, HOLD, 0.6,
+                               f"the same text was already posted on this article by {len(senders)} other sender(s)")
+        mine = shingles_of(sub.body)
+        if len(mine) < MIN_SHINGLES:
+            return Verdict(self.name, PASS, 0.0, "no earlier copy from this sender")
+        if ctx.history.near_spam(mine, cfg.near_threshold, cfg.near_candidates):
+            return Verdict(self.name, SPAM, 0.95, "nearly the same text as a comment a moderator marked spam")
+        now = sub.created_at or datetime.now(UTC)
+        copies = ctx.history.near_copies(mine, now - timedelta(seconds=cfg.near_window), sub.id,
+                                         cfg.near_threshold, cfg.near_candidates)
+        if copies >= cfg.near_hold:
+            return Verdict(self.name, HOLD, 0.7, f"{copies} near-copies of this text posted in the last "
+                                                 f"{max(1, int(cfg.near_window // 3600))} hour(s)")
+        return Verdict(self.name, PASS, min(1.0, copies / max(1, cfg.near_hold)),
+                       f"{copies} near-cop{'y' if copies == 1 else 'ies'} recently" if copies
+                       else "no earlier copy")

@@ -1,4 +1,12 @@
-"""Links: WordPress holds a comment with too many links (default 2); link-heavy text is spammy."""
+"""Links: WordPress holds a comment with too many links (default 2); link-heavy text is spammy.
+
+A link to a blocklisted domain (``COMMENTQ_BLOCKED_DOMAINS``, subdomains included), in the text or
+as the commenter's website, marks the comment spam; a URL shortener hides where a link goes, so
+the comment is held; so is a comment with ``links_hold`` links or more (a person has a look).
+When every link goes to a reference site (``reference_domains``: Wikipedia, arXiv, GitHub, ...),
+the hold is tagged ``reference-links`` and the policy holds rather than rejects such a comment even
+when the classifier finds it spammy: citing sources is what careful commenters do.
+"""
 
 from __future__ import annotations
 
@@ -11,20 +19,41 @@ SHORTENERS = frozenset({
 })
 
 
+def matches_domain(host: str, domains: frozenset[str]) -> str | None:
+    """The entry of ``domains`` that ``host`` is, or is a subdomain of."""
+    host = host.rstrip(".").lower()
+    parts = host.split(".")
+    for i in range(len(parts) - 1):
+        candidate = ".".join(parts[i:])
+        if candidate in domains:
+            return candidate
+    return host if host in domains else None
+
+
+REFERENCE = frozenset({"reference-links"})
+
+
 class Links:
     name = "links"
 
     def run(self, sub: Submission, ctx: CheckContext) -> Verdict:
-        found = links(sub.body)
+        found = links(sub.body or "")
         domains = {domain_of(link) for link in found}
-        blocked = sorted(d for d in domains if d in ctx.config.blocked_domains)
-        if blocked:
-            return Verdict(self.name, SPAM, 1.0, f"links to blocklisted domain(s): {', '.join(blocked)}")
-        short = sorted(d for d in domains if d in SHORTENERS)
+        blocklist = ctx.config.blocked_domains
+        if blocklist:
+            targets = domains | ({domain_of(sub.url)} if sub.url else set())
+            blocked = sorted({m for d in targets if (m := matches_domain(d, blocklist))})
+            if blocked:
+                return Verdict(self.name, SPAM, 1.0, f"links to blocklisted domain(s): {', '.join(blocked)}")
+        short = sorted(d for d in domains if matches_domain(d, SHORTENERS))
         if short:
             return Verdict(self.name, HOLD, 0.7, f"uses a link shortener: {', '.join(short)}")
         n = len(found)
         if n >= ctx.config.links_hold:
-            return Verdict(self.name, HOLD, min(1.0, n / 10), f"{n} links (holds at {ctx.config.links_hold} or more)")
+            reference = bool(domains) and all(matches_domain(d, ctx.config.reference_domains) for d in domains)
+            return Verdict(self.name, HOLD, min(1.0, n / 10),
+                           f"{n} links (holds at {ctx.config.links_hold} or more)"
+                           + ("; all to reference sites" if reference else ""),
+                           tags=REFERENCE if reference else frozenset())
         words = max(1, len(sub.body.split()))
         return Verdict(self.name, PASS, min(1.0, n / words), f"{n} link(s)")

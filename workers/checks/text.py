@@ -1,4 +1,8 @@
-"""Text folding shared by the checks: Unicode normalisation, invisible characters, leetspeak, links."""
+"""Text folding shared by the checks: Unicode normalisation, invisible characters, leetspeak, links.
+
+The pure functions of a text are cached (``lru_cache``): several checks look at the same comment
+in the same forms, and caching keeps the whole pipeline fast.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import hashlib
 import html
 import re
 import unicodedata
+from functools import lru_cache
 
 # Zero-width and bidi-control characters (incl. U+FEFF, which ends many scraped comments).
 INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u00ad\u180e]")
@@ -28,6 +33,7 @@ def nfkc(text: str) -> str:
     return unicodedata.normalize("NFKC", text)
 
 
+@lru_cache(maxsize=2048)
 def clean(text: str) -> str:
     """NFKC, HTML entities decoded, invisible characters dropped: what a reader really sees."""
     text = html.unescape(nfkc(text))
@@ -39,6 +45,7 @@ def strip_tags(text: str) -> str:
     return TAGS.sub(" ", text)
 
 
+@lru_cache(maxsize=2048)
 def fold(text: str) -> str:
     """Case, accents and common leetspeak folded away, for word-list matching."""
     text = clean(text).casefold()
@@ -46,6 +53,7 @@ def fold(text: str) -> str:
     return text.translate(LEET)
 
 
+@lru_cache(maxsize=2048)
 def normalised(text: str) -> str:
     """The text reduced for duplicate detection: folded, tags gone, whitespace collapsed."""
     text = strip_tags(clean(text)).casefold()
@@ -57,15 +65,65 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(normalised(text).encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def links(text: str) -> list[str]:
+@lru_cache(maxsize=2048)
+def links(text: str) -> tuple[str, ...]:
     """Every link a reader could follow: bare URLs, www. names, domain-looking words, hrefs."""
     text = clean(text)
     found = [m.group(0) for m in URL.finditer(text)]
     found += [m.group(1) for m in HREF.finditer(text) if not any(m.group(1) in f for f in found)]
-    return found
+    return tuple(found)
 
 
 def domain_of(link: str) -> str:
     link = re.sub(r"(?i)^[a-z][a-z0-9+.-]*://", "", link)
     host = re.split(r"[/?#:]", link, maxsplit=1)[0].lower()
     return host[4:] if host.startswith("www.") else host
+
+
+def cached(ctx_notes: dict, key: str, text: str, fn) -> str:  # noqa: ANN001
+    """``fn(text)`` computed once per comment (checks share the folded and cleaned forms)."""
+    slot = (key, text)
+    value = ctx_notes.get(slot)
+    if value is None:
+        value = fn(text)
+        ctx_notes[slot] = value
+    return value
+
+
+WORD = re.compile(r"\w+")
+
+
+def shingles(text: str, size: int = 3) -> frozenset[int]:
+    """Word ``size``-shingles of the normalised text, hashed: the unit of near-duplicate detection."""
+    words = normalised(text).translate(LEET).split()
+    if len(words) < size:
+        return frozenset({hash(" ".join(words))}) if words else frozenset()
+    return frozenset(hash(" ".join(words[i:i + size])) for i in range(len(words) - size + 1))
+
+
+def jaccard(a: frozenset[int], b: frozenset[int]) -> float:
+    if not a or not b:
+        return 0.0
+    inter = len(a & b)
+    return inter / (len(a) + len(b) - inter)
+
+
+@lru_cache(maxsize=8192)
+def shingles_of(text: str) -> frozenset[int]:
+    """``shingles`` cached per text: earlier comments are compared again and again."""
+    return shingles(text)
+
+
+def similar(a: frozenset[int], b: frozenset[int], threshold: float) -> bool:
+    """Jaccard(a, b) >= threshold, skipping pairs whose sizes alone rule it out."""
+    la, lb = len(a), len(b)
+    if not la or not lb or min(la, lb) < threshold * max(la, lb):
+        return False
+    return jaccard(a, b) >= threshold
+
+
+@lru_cache(maxsize=2048)
+def fold_plain(text: str) -> str:
+    """Case and accents folded, but no leetspeak (digits stay digits: phone numbers, prices)."""
+    text = clean(text).casefold()
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))

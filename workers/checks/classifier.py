@@ -1,0 +1,65 @@
+"""Classifier: a text model trained on labelled comment spam and on moderators' decisions.
+
+P(spam) >= ``classifier_spam`` is a ``spam`` verdict, >= ``classifier_hold`` a ``hold``; the
+score is the probability and the verdict carries the model's version. Each worker process keeps
+the model in memory and asks the database for a newer retrained one (``spam_models``) at most
+every ``REFRESH`` seconds, so every host uses the same model soon after a retrain.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from workers.checks.base import HOLD, PASS, SPAM, CheckContext, Submission, Verdict
+from workers.classifier import Model, explain, shipped_model
+from workers.history import History
+
+log = logging.getLogger("commentq.classifier")
+REFRESH = 5.0
+
+
+class ModelCache:
+    """The newest model this process knows of: the shipped one until a retrained one appears."""
+
+    def __init__(self, refresh: float = REFRESH) -> None:
+        self.refresh = refresh
+        self.model: Model | None = None
+        self.model_id: int | None = None
+        self.checked = float("-inf")
+
+    def get(self, history: History) -> Model:
+        now = time.monotonic()
+        if now - self.checked >= self.refresh:
+            self.checked = now
+            latest = history.latest_model_id()
+            if latest is not None and latest != self.model_id:
+                blob = history.load_model(latest)
+                if blob is not None:
+                    try:
+                        self.model = Model.from_bytes(blob)
+                        self.model_id = latest
+                        log.info("loaded spam model", extra={"version": self.model.version, "model_id": latest})
+                    except (ValueError, OSError, KeyError) as exc:
+                        log.error("unusable spam model %s: %s", latest, exc)
+                        self.model_id = latest  # do not retry a broken blob every time
+        return self.model or shipped_model()
+
+
+class Classifier:
+    name = "classifier"
+
+    def __init__(self, cache: ModelCache | None = None) -> None:
+        self.cache = cache or ModelCache()
+
+    def run(self, sub: Submission, ctx: CheckContext) -> Verdict:
+        model = self.cache.get(ctx.history)
+        text = sub.body or ""
+        p = model.probability(text)
+        cfg = ctx.config
+        if p >= cfg.classifier_hold:
+            words = explain(model, text)
+            why = f"; strongest signals: {', '.join(repr(w) for w in words)}" if words else ""
+            verdict = SPAM if p >= cfg.classifier_spam else HOLD
+            return Verdict(self.name, verdict, round(p, 4), f"spam probability {p:.2f}{why}", model.version)
+        return Verdict(self.name, PASS, round(p, 4), f"spam probability {p:.2f}", model.version)

@@ -1,0 +1,47 @@
+"""Shouting and noise: text that is mostly capitals, runs of punctuation, or hardly any letters.
+
+These are weak signals (fans shout, people type "!!!"), so the check holds only clear cases:
+a long text (``noise_min_letters`` letters or more) almost all in capitals *and* with runs of
+repeated punctuation, or a text that is mostly neither letters nor spaces (symbol spam, encoded
+payloads). Everything else passes with a score the moderators can read.
+"""
+
+from __future__ import annotations
+
+import re
+
+from workers.checks.base import HOLD, PASS, CheckContext, Submission, Verdict
+from workers.checks.text import cached, clean, strip_tags
+
+RUNS = re.compile(r"([!?.$*#~=_+-])\1{3,}")
+
+
+def measure(text: str) -> tuple[int, float, int, float]:
+    """(letters, share of letters in capitals, punctuation runs, share of non-letter non-space)."""
+    letters = upper = other = 0
+    for ch in text:
+        if ch.isalpha():
+            letters += 1
+            if ch.isupper():
+                upper += 1
+        elif not ch.isspace() and not ch.isdigit():
+            other += 1
+    visible = letters + other
+    caps = upper / letters if letters else 0.0
+    return letters, caps, len(RUNS.findall(text)), (other / visible if visible else 0.0)
+
+
+class Noise:
+    name = "noise"
+
+    def run(self, sub: Submission, ctx: CheckContext) -> Verdict:
+        text = cached(ctx.notes, "clean-tags", sub.body or "", lambda t: strip_tags(clean(t)))
+        letters, caps, runs, symbols = measure(text)
+        cfg = ctx.config
+        if letters >= cfg.noise_min_letters and caps >= cfg.caps_ratio and runs >= 1:
+            return Verdict(self.name, HOLD, caps, f"shouting: {caps:.0%} capitals and {runs} punctuation run(s)")
+        if len(text) >= 20 and symbols >= cfg.symbols_ratio:
+            return Verdict(self.name, HOLD, symbols, f"mostly symbols: {symbols:.0%} of the visible characters")
+        score = max(caps if letters >= cfg.noise_min_letters else 0.0, symbols)
+        return Verdict(self.name, PASS, round(score, 3),
+                       f"{caps:.0%} capitals, {runs} punctuation run(s), {symbols:.0%} symbols")

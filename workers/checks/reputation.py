@@ -1,0 +1,33 @@
+"""Reputation: what moderators said before about this sender.
+
+An email, or a website, that a moderator marked spam before makes the comment spam; an IP address
+marked spam before holds it (addresses are shared, by NAT and mobile carriers). An author (email)
+with earlier published comments gets the benefit of the doubt: the verdict is ``pass`` tagged
+``trusted-author``, which the policy reads as trust (a classifier verdict is softened).
+Offline rows carry no sender history beyond what the run itself saw.
+"""
+
+from __future__ import annotations
+
+from workers.checks.base import HOLD, PASS, SPAM, CheckContext, Submission, Verdict
+
+TRUSTED = frozenset({"trusted-author"})
+
+
+class Reputation:
+    name = "reputation"
+
+    def run(self, sub: Submission, ctx: CheckContext) -> Verdict:
+        s = ctx.history.standing(email=sub.email, ip=sub.ip, url=sub.url, exclude_id=sub.id)
+        bad = [f"{what} marked spam {n} time(s)" for what, n in
+               (("this email", s.spam_email), ("this website", s.spam_url)) if n]
+        if bad:
+            return Verdict(self.name, SPAM, 1.0, "a moderator marked earlier comments spam: " + "; ".join(bad))
+        if s.spam_ip:
+            return Verdict(self.name, HOLD, 0.8,
+                           f"a moderator marked {s.spam_ip} earlier comment(s) from this IP address spam")
+        if s.approved >= ctx.config.trusted_after:
+            return Verdict(self.name, PASS, 0.0, f"author has {s.approved} published comment(s): trusted",
+                           tags=TRUSTED)
+        return Verdict(self.name, PASS, 0.0, "new author" if not s.approved else
+                       f"author has {s.approved} published comment(s)")
