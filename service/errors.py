@@ -81,7 +81,12 @@ def init_app(app: Flask) -> None:
             404: "Not found.",
             405: f"Method {request.method} not allowed here.",
         }.get(exc.code or 500, exc.description or exc.name)
-        return _respond(exc.code or 500, message, headers=headers)
+        errors = None
+        if exc.code == 400 and request.is_json:
+            # Flask's get_json() on a body that is not JSON: say so, not "the browser sent ...".
+            message = "Malformed JSON body."
+            errors = {"_schema": ["The request body is not valid JSON."]}
+        return _respond(exc.code or 500, message, errors, headers=headers)
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(PoolTimeout)

@@ -90,7 +90,8 @@ def build_spec() -> dict[str, Any]:
         "security": auth, "parameters": [cid],
         "requestBody": {"required": True, "content": {"application/json": {"schema": "Decision"}}},
         "responses": {"200": {"description": "Decision applied"}, "401": _err("No valid token"),
-                      "404": _err("No such comment"), "409": _err("Not allowed from this status"),
+                      "400": _err("Malformed JSON body"), "404": _err("No such comment"),
+                      "409": _err("Not allowed from this status"),
                       "415": _err("Wrong content type"), "422": _err("Invalid decision")}}})
     for path, summary in [("/healthz", "Liveness"), ("/readyz", "Readiness: database and broker"),
                           ("/metrics", "Prometheus metrics")]:
