@@ -24,7 +24,9 @@ CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 LINE_BREAKS = re.compile(r"[\r\n\t]")
 BIDI_OVERRIDES = re.compile("[\u202a-\u202e\u2066-\u2069]")
 SURROGATES = re.compile("[\ud800-\udfff]")
-URL_RE = re.compile(r"(?i)^https?://[^\s/?#@\\]+(?:[/?#][^\s]*)?$")
+# No quotes, angle brackets, backticks or backslashes anywhere: a commenter's URL is published
+# and ends up in href attributes, so it must not be able to close one.
+URL_RE = re.compile(r"(?i)^https?://[^\s/?#@\\<>\"'`]+(?:[/?#][^\s<>\"'`\\]*)?$")
 
 
 def _text(value: str, field: str, *, multiline: bool) -> str:
