@@ -79,7 +79,8 @@ class CommentIn(Schema):
 
     @validates("author")
     def _author(self, value: str, **_: Any) -> None:
-        if not _text(value, "author", multiline=False).strip():
+        # Zero-width characters alone would publish an invisible name.
+        if not re.sub(r"[\s\u200b-\u200f\u2060\ufeff]", "", _text(value, "author", multiline=False)):
             raise ValidationError("Name is required.")
 
     @validates("body")
