@@ -133,6 +133,7 @@ class Settings:
             "beat_schedule": {
                 "sweep-outbox": {"task": "workers.tasks.sweep_outbox", "schedule": self.sweep_interval},
                 "retrain-classifier": {"task": "workers.tasks.retrain_classifier", "schedule": 600.0},
+                "sweep-notifications": {"task": "workers.notify.sweep_notifications", "schedule": 300.0},
             },
         }
 

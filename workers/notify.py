@@ -50,3 +50,27 @@ def send_notification(self, notification_id: int) -> str:  # noqa: ANN001
     session.commit()
     log.info("notification sent", extra={"channel": row.channel})
     return "sent"
+
+
+@shared_task(name="workers.notify.sweep_notifications")
+def sweep_notifications(older_than: float = 600.0) -> int:
+    """Re-queue notifications still `pending` long after their retry window: the broker lost them.
+
+    Delivery is at least once; receivers deduplicate by the delivery id the payload carries.
+    """
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from service.notify import SEND_TASK
+
+    session = get_session()
+    cutoff = utcnow() - timedelta(seconds=older_than)
+    ids = list(session.scalars(select(Notification.id).where(
+        Notification.status == "pending", Notification.created_at < cutoff).limit(500)))
+    celery = current_app.extensions["celery"]
+    for nid in ids:
+        celery.send_task(SEND_TASK, args=[nid])
+    if ids:
+        log.info("re-queued %d pending notification(s)", len(ids))
+    return len(ids)

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from service import create_app, store
 from service.embedded_redis import free_port
-from service.models import Comment, Notification, Status
+from service.models import Comment, Notification, Status, utcnow
 from service.notify import SIGNATURE_HEADER, verify
 from service.queue import enqueue_comment
 from tests.conftest import make_stack, wait_for
@@ -184,3 +184,32 @@ def test_published_comment_sends_nothing(notifying_stack):
     wait_for(lambda: status() not in Status.IN_FLIGHT, timeout=10)
     assert status() == Status.PUBLISHED
     assert _notifications(app, comment_id) == {}
+
+
+def test_sweeper_requeues_a_notification_the_broker_lost(notifying_stack, receivers):
+    """A pending row whose send task never reached a worker is sent by the beat sweeper."""
+    from datetime import timedelta
+
+    from workers.notify import sweep_notifications
+
+    _stack, app = notifying_stack
+    hook, _inbox, _ = receivers
+    with app.app_context(), app.extensions["db"].session() as session:
+        article = store.put_article(session, f"lost-{uuid.uuid4().hex[:8]}", "Lost", None)
+        comment = store.create_comment(session, article, {
+            "author": "Lost", "email": "lost@example.org", "body": "held elsewhere", "url": None},
+            ip=None, user_agent=None, request_id=None)
+        row = Notification(comment_id=comment.id, channel="webhook", status="pending",
+                           created_at=utcnow() - timedelta(minutes=30))
+        session.add(row)
+        session.commit()
+        row_id = row.id
+    with app.app_context():
+        assert sweep_notifications() >= 1  # queued for the real worker
+
+    def sent() -> bool:
+        with app.extensions["db"].session() as session:
+            return session.get(Notification, row_id).status == "sent"
+
+    wait_for(sent, timeout=30)
+    assert any(json.loads(b)["comment"]["id"] == comment.id for _h, b in hook.requests)
