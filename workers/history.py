@@ -33,6 +33,7 @@ class Standing:
     spam_email: int = 0
     spam_ip: int = 0
     spam_url: int = 0
+    ip_senders: int = 0  # other emails with published comments from this IP (a shared address)
 
 
 @dataclass(frozen=True)
@@ -141,7 +142,13 @@ class DbHistory:
                 spam_email += bool(email and e and e.lower() == email.lower())
                 spam_ip += bool(ip and i == ip)
                 spam_url += bool(norm and _norm_url(u) == norm)
-        return Standing(approved, spam_email, spam_ip, spam_url)
+        ip_senders = 0
+        if spam_ip:
+            others = select(func.lower(Comment.email)).where(
+                Comment.ip == ip, Comment.status == Status.PUBLISHED,
+                func.lower(Comment.email) != (email or "").lower()).distinct().limit(10).subquery()
+            ip_senders = self.session.scalar(select(func.count()).select_from(others)) or 0
+        return Standing(approved, spam_email, spam_ip, spam_url, ip_senders)
 
     def recent_texts(self, since: datetime, exclude_id: str, limit: int = 300) -> list[EarlierText]:
         rows = self.session.execute(
@@ -254,11 +261,16 @@ class MemoryHistory:
         mine = [r for r in self.by_email.get(email.lower(), []) if r.id != exclude_id] if email else []
         norm = _norm_url(url)
         marked = [r for r in self.marked if r.status == Status.REJECTED and r.id != exclude_id] if (ip or norm) else []
+        spam_ip = sum(1 for r in marked if ip and r.ip == ip)
+        em = (email or "").lower()
+        ip_senders = len({r.email.lower() for r in self.by_ip.get(ip, []) if r.status == Status.PUBLISHED
+                          and r.email.lower() != em}) if spam_ip and ip else 0
         return Standing(
             approved=sum(1 for r in mine if r.status == Status.PUBLISHED),
             spam_email=sum(1 for r in mine if r.marked_spam and r.status == Status.REJECTED),
-            spam_ip=sum(1 for r in marked if ip and r.ip == ip),
+            spam_ip=spam_ip,
             spam_url=sum(1 for r in marked if norm and _norm_url(r.url) == norm),
+            ip_senders=ip_senders,
         ) if (mine or self.marked) else Standing()
 
     def recent_texts(self, since: datetime, exclude_id: str, limit: int = 300) -> list[EarlierText]:

@@ -43,6 +43,7 @@ class PolicyConfig:
     classifier_hold: float = 0.5
     flood_limit: str = "10 per hour"
     trusted_after: int = 1
+    shared_ip_senders: int = 2
     near_threshold: float = 0.7
     near_window: float = 86_400.0
     near_hold: int = 2

@@ -1,7 +1,9 @@
 """Reputation: what moderators said before about this sender.
 
 An email, or a website, that a moderator marked spam before makes the comment spam; an IP address
-marked spam before holds it (addresses are shared, by NAT and mobile carriers). An author (email)
+marked spam before holds it — unless ``shared_ip_senders`` other authors have published comments
+from that address (NAT, mobile carriers, a proxy not configured in COMMENTQ_TRUSTED_PROXIES):
+one spammer behind a shared address must not hold everyone's comments. An author (email)
 with earlier published comments gets the benefit of the doubt: the verdict is ``pass`` tagged
 ``trusted-author``, which the policy reads as trust (a classifier verdict is softened).
 Offline rows carry no sender history beyond what the run itself saw.
@@ -23,11 +25,13 @@ class Reputation:
                (("this email", s.spam_email), ("this website", s.spam_url)) if n]
         if bad:
             return Verdict(self.name, SPAM, 1.0, "a moderator marked earlier comments spam: " + "; ".join(bad))
-        if s.spam_ip:
+        if s.spam_ip and s.ip_senders < ctx.config.shared_ip_senders:
             return Verdict(self.name, HOLD, 0.8,
                            f"a moderator marked {s.spam_ip} earlier comment(s) from this IP address spam")
         if s.approved >= ctx.config.trusted_after:
             return Verdict(self.name, PASS, 0.0, f"author has {s.approved} published comment(s): trusted",
                            tags=TRUSTED)
-        return Verdict(self.name, PASS, 0.0, "new author" if not s.approved else
-                       f"author has {s.approved} published comment(s)")
+        shared = (f"; this IP address has spam marks but is shared by {s.ip_senders}+ other published authors"
+                  if s.spam_ip else "")
+        return Verdict(self.name, PASS, 0.0, ("new author" if not s.approved else
+                                              f"author has {s.approved} published comment(s)") + shared)
