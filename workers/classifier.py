@@ -22,6 +22,7 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from itertools import repeat
 from pathlib import Path
 from typing import Any
@@ -156,6 +157,10 @@ def read_corpus(paths: Iterable[str | Path]) -> list[tuple[str, str, int]]:
     return rows
 
 
+def _sorted(fn: Any, text: str) -> list[str]:
+    return sorted(fn(text))
+
+
 def train(texts: Sequence[str], labels: Sequence[int], weights: Sequence[float] | None = None, *,
           examples: int = 0, last_example_id: int = 0) -> Model:
     """Fit TF-IDF (word 1-3 + char 2-5, binary tf) and a logistic regression; deterministic."""
@@ -165,7 +170,9 @@ def train(texts: Sequence[str], labels: Sequence[int], weights: Sequence[float] 
     from sklearn.linear_model import LogisticRegression
 
     pre = [preprocess(t) for t in texts]
-    vecs = {kind: TfidfVectorizer(analyzer=fn, binary=True, min_df=2, dtype=np.float64)
+    # Sorted feature lists: a set's order changes with PYTHONHASHSEED, and with it the summation
+    # order inside the solver; sorted input makes the exported file byte-identical on every run.
+    vecs = {kind: TfidfVectorizer(analyzer=partial(_sorted, fn), binary=True, min_df=2, dtype=np.float64)
             for kind, fn in ANALYZERS.items()}
     matrices = [vec.fit_transform(pre) for vec in vecs.values()]
     clf = LogisticRegression(C=10.0, max_iter=5000, solver="lbfgs")

@@ -40,7 +40,7 @@ class PolicyConfig:
     disallowed_keys: tuple[str, ...] = ()
     blocked_domains: frozenset[str] = field(default_factory=frozenset)
     classifier_spam: float = 0.75
-    classifier_hold: float = 0.5
+    classifier_hold: float = 0.6
     flood_limit: str = "10 per hour"
     trusted_after: int = 1
     shared_ip_senders: int = 2

@@ -69,7 +69,7 @@ def content_hash(text: str) -> str:
 def links(text: str) -> tuple[str, ...]:
     """Every link a reader could follow: bare URLs, www. names, domain-looking words, hrefs."""
     text = clean(text)
-    found = [m.group(0) for m in URL.finditer(text)]
+    found = [m.group(0).rstrip(".,;:!?") for m in URL.finditer(text)]
     found += [m.group(1) for m in HREF.finditer(text) if not any(m.group(1) in f for f in found)]
     return tuple(found)
 

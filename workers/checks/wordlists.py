@@ -55,7 +55,7 @@ def find(keys: tuple[str, ...], sub: Submission, notes: dict) -> list[tuple[str,
         "comment": cached(notes, "fold-tags", sub.body or "", lambda t: fold(strip_tags(t))),
         "name": fold(sub.author or ""),
     }
-    anywhere = {"email": fold(sub.email or ""), "website": fold(sub.url or ""), "ip": (sub.ip or "").lower()}
+    anywhere = {"email": fold(sub.email or ""), "website": fold(sub.url or ""), "ip": fold(sub.ip or "")}
     squashed: dict[str, str] = {}
     hits: list[tuple[str, str]] = []
     for key in compiled:

@@ -1,0 +1,132 @@
+"""Learning and the command line: retraining from moderators' decisions into ``spam_models``, the
+``on_labelled`` hook, the database history, and ``commentq spam train|evaluate``."""
+
+from __future__ import annotations
+
+import csv
+import json
+from datetime import timedelta
+from pathlib import Path
+
+from click.testing import CliRunner
+from flask import Flask
+
+from service.models import Article, Comment, LabelledExample, SpamModel, Status, utcnow
+from tests.unit.checks_support import ctx, sub
+from workers import classifier as c
+from workers.checks.classifier import Classifier, ModelCache
+from workers.checks.text import shingles_of
+from workers.cli import spam
+from workers.history import DbHistory
+from workers.learning import new_examples, queue_retrain_if_due, retrain
+
+PITCH = "Discover quantum crystal healing sessions, book your aura reading with Madame Zora today"
+
+
+def _comment(session, article: Article, body: str, status: str, **kw) -> Comment:  # noqa: ANN001
+    row = Comment(article_id=article.id, author=kw.pop("author", "Z"), email=kw.pop("email", "z@example.org"),
+                  body=body, status=status, created_at=utcnow() - timedelta(minutes=1), **kw)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def test_retrain_stores_a_model_the_classifier_check_loads(unit_app: Flask):
+    with unit_app.app_context(), unit_app.extensions["db"].session() as session:
+        art = Article(slug="a", title="A", comment_count=0)
+        session.add(art)
+        session.flush()
+        bad = _comment(session, art, PITCH, Status.REJECTED, ip="203.0.113.4", url="https://zora.example/")
+        session.add(LabelledExample(comment_id=bad.id, author="Z", text=PITCH, label=1, source="moderator:m"))
+        session.commit()
+        assert new_examples(session) == 1
+        row = retrain(session)
+        assert row is not None and row.examples == 1 and row.last_example_id >= 1
+        assert retrain(session) is None  # nothing new
+        assert new_examples(session) == 0
+
+        history = DbHistory(session)
+        assert history.latest_model_id() == row.id
+        check = Classifier(ModelCache(refresh=0.0))
+        v = check.run(sub(PITCH + " now"), ctx(history))
+        assert v.version == row.version != c.shipped_model().version
+        assert v.score > c.shipped_model().probability(PITCH + " now")
+
+        # The database history answers the reputation and near-duplicate questions.
+        s = history.standing(email="Z@example.org", ip="203.0.113.4", url="https://zora.example", exclude_id="x")
+        assert (s.spam_email, s.spam_ip, s.spam_url) == (1, 1, 1)
+        assert history.spam_texts() == [PITCH]
+        assert history.near_spam(shingles_of(PITCH.replace("today", "tonight")), 0.7)
+        assert not history.near_spam(shingles_of("An entirely different remark about the venue and its food"), 0.7)
+
+
+def _queued_tasks(app: Flask) -> list[str]:
+    """Drain the in-memory broker's queue (the unit app has no Redis): the task names sent."""
+    names = []
+    with app.extensions["celery"].connection_for_write() as conn:
+        channel = conn.default_channel
+        while (msg := channel.basic_get(app.extensions["celery"].conf.task_default_queue)) is not None:
+            names.append(msg.headers.get("task"))
+    return names
+
+
+def test_on_labelled_queues_a_retrain_only_when_enough_examples_exist(unit_app: Flask):
+    with unit_app.test_request_context(), unit_app.extensions["db"].session() as session:
+        _queued_tasks(unit_app)
+        for n in range(4):
+            session.add(LabelledExample(text=f"t{n}", label=n % 2, source="moderator:m"))
+        session.commit()
+        assert unit_app.extensions["on_labelled"] is queue_retrain_if_due
+        assert queue_retrain_if_due() is False  # 4 < retrain_every (5)
+        assert _queued_tasks(unit_app) == []
+        session.add(LabelledExample(text="t5", label=1, source="moderator:m"))
+        session.commit()
+        assert queue_retrain_if_due() is True
+        assert _queued_tasks(unit_app) == ["workers.tasks.retrain_classifier"]
+        assert session.query(SpamModel).count() == 0  # nothing trained in the request
+
+
+def _csv(path: Path, rows: list[tuple[str, str, int]]) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["AUTHOR", "CONTENT", "CLASS"])
+        w.writerows(rows)
+    return path
+
+
+def test_spam_evaluate_prints_the_contract_figures(tmp_path: Path):
+    rows = [("a", "Check out my new channel and subscribe!! http://bit.ly/x", 1),
+            ("b", "I love this song, it reminds me of summer", 0),
+            ("c", "Thanks for the clear summary of where the talks will take place.", 0),
+            ("d", "like this comment if you are watching in 2015", 1),
+            ("e", "", 0)]
+    result = CliRunner().invoke(spam, ["evaluate", str(_csv(tmp_path / "x.csv", rows))])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.output)
+    for key in ("rows", "spam", "ham", "spam_published", "spam_held", "spam_rejected", "ham_published",
+                "ham_held", "ham_rejected", "precision", "recall", "f1", "false_positive_rate"):
+        assert key in out
+    assert (out["rows"], out["spam"], out["ham"]) == (5, 2, 3)
+    assert out["spam_published"] + out["spam_held"] + out["spam_rejected"] == 2
+    assert out["ham_published"] + out["ham_held"] + out["ham_rejected"] == 3
+    assert out["spam_rejected"] == 2 and out["ham_published"] == 2 and out["ham_rejected"] == 1  # empty: invalid
+    assert out["recall"] == 1.0 and out["false_positive_rate"] == round(1 / 3, 4)
+
+
+def test_spam_evaluate_refuses_a_file_without_labelled_rows(tmp_path: Path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("foo,bar\n1,2\n", encoding="utf-8")
+    result = CliRunner().invoke(spam, ["evaluate", str(bad)])
+    assert result.exit_code != 0 and "no rows with CONTENT and CLASS" in result.output
+
+
+def test_spam_train_writes_a_loadable_model(tmp_path: Path):
+    rows = [(f"u{n}", t, y) for n, (t, y) in enumerate([("subscribe to my channel", 1), ("lovely song", 0),
+                                                         ("check my channel out", 1), ("great song", 0)] * 3)]
+    out = tmp_path / "m.json.gz"
+    result = CliRunner().invoke(spam, ["train", str(_csv(tmp_path / "t.csv", rows)), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    info = json.loads(result.output)
+    model = c.Model.from_bytes(out.read_bytes())
+    assert model.version == info["version"]
+    assert model.probability("subscribe to my channel") > model.probability("lovely song")

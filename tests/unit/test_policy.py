@@ -1,0 +1,97 @@
+"""The policy: how verdicts combine, and that every threshold and list comes from configuration."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from service.settings import load
+from tests.unit.checks_support import ctx, remember, sub
+from workers.checks.base import Verdict
+from workers.history import MemoryHistory
+from workers.pipeline import Pipeline
+from workers.policy import Policy, PolicyConfig
+
+WIKI = ("Background reading: https://en.wikipedia.org/wiki/Pripyat_River https://en.wikipedia.org/wiki/Gomel "
+        "https://en.wikipedia.org/wiki/Belarus https://en.wikipedia.org/wiki/Chernobyl")
+FRIENDLY = "Thanks for the clear summary of where the talks will take place."
+SPAM = "Check out my new channel and subscribe!! http://bit.ly/x"
+
+
+def decide(*verdicts: Verdict) -> str:
+    return Policy().decide(list(verdicts)).status
+
+
+def P(check: str, **kw) -> Verdict:  # noqa: N802
+    return Verdict(check, "pass", **kw)
+
+
+def test_rules_in_order():
+    model_spam = Verdict("classifier", "spam", 0.9)
+    model_hold = Verdict("classifier", "hold", 0.65)
+    assert decide(P("validation"), P("classifier")) == "published"
+    assert decide(Verdict("validation", "invalid"), P("classifier")) == "rejected"
+    assert decide(Verdict("honeypot", "spam"), P("reputation", tags=frozenset({"trusted-author"}))) == "rejected"
+    assert decide(model_spam) == "rejected"
+    assert decide(model_spam, P("reputation", tags=frozenset({"trusted-author"}))) == "held"
+    assert decide(model_spam, Verdict("links", "hold", tags=frozenset({"reference-links"}))) == "held"
+    assert decide(model_spam, Verdict("links", "hold")) == "rejected"
+    assert decide(model_hold) == "held"
+    assert decide(model_hold, P("reputation", tags=frozenset({"trusted-author"}))) == "published"
+    assert decide(model_hold, Verdict("promotion", "hold")) == "rejected"
+    assert decide(P("classifier"), Verdict("promotion", "hold")) == "held"
+    assert decide(Verdict("links", "hold"), P("reputation", tags=frozenset({"trusted-author"}))) == "held"
+
+
+def test_reasons_name_the_deciding_checks():
+    d = Policy().decide([Verdict("links", "hold", reason="4 links"), Verdict("noise", "hold", reason="loud")])
+    assert d.status == "held" and d.decided_by == "links,noise" and "links: 4 links" in d.reason
+
+
+def test_contract_examples_through_the_whole_pipeline():
+    p = Pipeline()
+    assert p.run(sub(FRIENDLY), ctx()).decision.status == "published"
+    wiki = p.run(sub(WIKI), ctx())
+    assert wiki.decision.status == "held"
+    assert p.run(sub(SPAM), ctx()).decision.status == "rejected"
+
+
+def test_a_trusted_author_gets_the_benefit_of_the_doubt():
+    h = MemoryHistory()
+    remember(h, sub("An earlier comment.", email="regular@example.org"))
+    d = Pipeline().run(sub(SPAM, email="regular@example.org"), ctx(h)).decision
+    assert d.status == "held" and "trusted" in d.reason
+
+
+def test_policy_is_configurable_from_the_environment(tmp_path: Path):
+    env = {"COMMENTQ_INSTANCE_DIR": str(tmp_path), "SECRET_KEY": "x", "COMMENTQ_LINKS_HOLD": "5",
+           "COMMENTQ_MODERATION_KEYS": "summary", "COMMENTQ_DISALLOWED_KEYS": "casino\nviagra",
+           "COMMENTQ_BLOCKED_DOMAINS": "spam.example, junk.example", "COMMENTQ_CLASSIFIER_SPAM": "0.99",
+           "COMMENTQ_CLASSIFIER_HOLD": "0.98", "COMMENTQ_FLOOD_LIMIT": "2 per minute",
+           "COMMENTQ_TRUSTED_AFTER": "3", "COMMENTQ_NEAR_HOLD": "4"}
+    config = PolicyConfig.from_settings(load(env))
+    assert config.links_hold == 5 and config.flood_limit == "2 per minute"
+    assert config.disallowed_keys == ("casino", "viagra")
+    assert config.blocked_domains == frozenset({"spam.example", "junk.example"})
+    assert (config.classifier_spam, config.classifier_hold, config.trusted_after, config.near_hold) == (0.99, 0.98,
+                                                                                                      3, 4)
+    from workers.checks.base import CheckContext
+
+    p = Pipeline()
+
+    def status(body: str, **kw) -> str:
+        return p.run(sub(body, **kw), CheckContext(config=config, history=MemoryHistory())).decision.status
+
+    assert status(FRIENDLY) == "held"  # a moderation key
+    assert status("Win at the CAS1NO tonight") == "rejected"  # disallowed, folded
+    assert status("see https://a.org https://b.org https://c.org") == "published"  # below 5 links
+    assert status("see https://www.spam.example/deal") == "rejected"
+    motto = "Follow your dreams and never give up"  # P(spam) about 0.94 with the shipped model
+    assert Pipeline().run(sub(motto), ctx()).decision.status == "rejected"
+    assert status(motto) == "published"  # model thresholds raised
+
+
+def test_defaults_match_the_documented_values(tmp_path: Path):
+    config = PolicyConfig.from_settings(load({"COMMENTQ_INSTANCE_DIR": str(tmp_path), "SECRET_KEY": "x"}))
+    assert (config.links_hold, config.classifier_spam, config.classifier_hold, config.flood_limit) == (
+        2, 0.75, 0.6, "10 per hour")
+    assert config.moderation_keys == () and config.disallowed_keys == () and config.blocked_domains == frozenset()
