@@ -103,12 +103,15 @@ class Model:
         self._fast = [(ANALYZERS[kind], {f: i * w for f, (i, w) in t.items()}, {f: i * i for f, (i, _) in t.items()})
                       for kind, t in self.tables.items()]
 
-    def probability(self, text: str) -> float:
-        """P(spam) for a raw comment text; the same as scikit-learn's predict_proba."""
+    def probability(self, text: str, keep: dict[str, Any] | None = None) -> float:
+        """P(spam) for a raw comment text; the same as scikit-learn's predict_proba. ``keep``, when
+        given, receives each analyzer's feature set (so ``explain`` need not compute them again)."""
         pre = preprocess(text)
         z = self.intercept
-        for analyzer, weighted, squared in self._fast:
+        for kind, (analyzer, weighted, squared) in zip(self.tables, self._fast, strict=True):
             feats = analyzer(pre)
+            if keep is not None:
+                keep[kind] = feats
             norm = sum(map(squared.get, feats, repeat(0.0)))
             if norm > 0.0:
                 z += sum(map(weighted.get, feats, repeat(0.0))) / math.sqrt(norm)
@@ -223,10 +226,11 @@ def describe(model: Model) -> dict[str, Any]:
             "examples": model.examples, "last_example_id": model.last_example_id}
 
 
-def explain(model: Model, text: str, k: int = 3) -> list[str]:
+def explain(model: Model, text: str, k: int = 3, kept: dict[str, Any] | None = None) -> list[str]:
     """The words and phrases that pushed the verdict towards spam most (for the moderator)."""
     table = model.tables.get("word", {})
-    values = {f: table[f][0] for f in word_features(preprocess(text)) if f in table}
+    feats = kept["word"] if kept and "word" in kept else word_features(preprocess(text))
+    values = {f: table[f][0] for f in feats if f in table}
     norm = math.sqrt(sum(v * v for v in values.values())) or 1.0
     ranked = sorted(((values[f] * table[f][1] / norm, f) for f in values), reverse=True)
     return [f for c, f in ranked[:k] if c > 0]

@@ -55,10 +55,11 @@ class Classifier:
     def run(self, sub: Submission, ctx: CheckContext) -> Verdict:
         model = self.cache.get(ctx.history)
         text = sub.body or ""
-        p = model.probability(text)
+        kept: dict = {}
+        p = model.probability(text, kept)
         cfg = ctx.config
         if p >= cfg.classifier_hold:
-            words = explain(model, text)
+            words = explain(model, text, kept=kept)
             why = f"; strongest signals: {', '.join(repr(w) for w in words)}" if words else ""
             verdict = SPAM if p >= cfg.classifier_spam else HOLD
             return Verdict(self.name, verdict, round(p, 4), f"spam probability {p:.2f}{why}", model.version)
