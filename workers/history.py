@@ -60,7 +60,7 @@ class History(Protocol):
     def spam_texts(self, limit: int = 300) -> list[str]: ...
 
     def near_copies(self, marks: frozenset[int], since: datetime, exclude_id: str, threshold: float,
-                    limit: int = 200) -> int: ...
+                    limit: int = 200, length: int | None = None) -> int: ...
 
     def near_spam(self, marks: frozenset[int], threshold: float, limit: int = 300) -> bool: ...
 
@@ -169,9 +169,16 @@ class DbHistory:
         return [t for (t,) in rows]
 
     def near_copies(self, marks: frozenset[int], since: datetime, exclude_id: str, threshold: float,
-                    limit: int = 200) -> int:
-        return sum(1 for t in self.recent_texts(since, exclude_id, limit)
-                   if similar(marks, shingles_of(t.body), threshold))
+                    limit: int = 200, length: int | None = None) -> int:
+        q = (select(Comment.body)
+             .where(Comment.created_at >= since, Comment.id != exclude_id,
+                    Comment.status.in_((Status.PUBLISHED, Status.HELD, Status.REJECTED, Status.CHECKING))))
+        if length:
+            # Texts whose lengths differ this much cannot be near-copies; let the database skip them.
+            slack = threshold * 0.7
+            q = q.where(func.length(Comment.body).between(int(length * slack), int(length / slack) + 1))
+        bodies = self.session.scalars(q.order_by(Comment.created_at.desc()).limit(limit)).all()
+        return sum(1 for body in bodies if similar(marks, shingles_of(body or ""), threshold))
 
     def near_spam(self, marks: frozenset[int], threshold: float, limit: int = 300) -> bool:
         return any(similar(marks, shingles_of(t), threshold) for t in self.spam_texts(limit))
@@ -282,7 +289,7 @@ class MemoryHistory:
         return [r.body for r in reversed(self.marked) if r.marked_spam and r.status == Status.REJECTED][:limit]
 
     def near_copies(self, marks: frozenset[int], since: datetime, exclude_id: str, threshold: float,
-                    limit: int = 200) -> int:
+                    limit: int = 200, length: int | None = None) -> int:
         first = max(0, len(self.seen) - limit)
         candidates = {i for m in marks for i in self.by_shingle.get(m, ()) if i >= first}
         return sum(1 for i in candidates if self.seen[i].id != exclude_id

@@ -58,6 +58,11 @@ def test_retrain_stores_a_model_the_classifier_check_loads(unit_app: Flask):
         assert history.spam_texts() == [PITCH]
         assert history.near_spam(shingles_of(PITCH.replace("today", "tonight")), 0.7)
         assert not history.near_spam(shingles_of("An entirely different remark about the venue and its food"), 0.7)
+        since = utcnow() - timedelta(hours=1)
+        near = PITCH.replace("today", "tonight")
+        assert history.near_copies(shingles_of(near), since, "x", 0.7, 200, len(near)) == 1
+        assert history.near_copies(shingles_of(near), since, bad.id, 0.7, 200, len(near)) == 0
+        assert history.near_copies(shingles_of(near * 3), since, "x", 0.7, 200, len(near * 3)) == 0
 
 
 def _queued_tasks(app: Flask) -> list[str]:

@@ -42,7 +42,7 @@ class Duplicates:
             return Verdict(self.name, SPAM, 0.95, "nearly the same text as a comment a moderator marked spam")
         now = sub.created_at or datetime.now(UTC)
         copies = ctx.history.near_copies(mine, now - timedelta(seconds=cfg.near_window), sub.id,
-                                         cfg.near_threshold, cfg.near_candidates)
+                                         cfg.near_threshold, cfg.near_candidates, len(sub.body))
         if copies >= cfg.near_hold:
             return Verdict(self.name, HOLD, 0.7, f"{copies} near-copies of this text posted in the last "
                                                  f"{max(1, int(cfg.near_window // 3600))} hour(s)")

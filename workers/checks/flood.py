@@ -24,6 +24,14 @@ def parse_limit(text: str) -> tuple[int, float]:
     return int(item.amount), float(item.get_expiry())
 
 
+def _span(seconds: float) -> str:
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size and seconds % size == 0:
+            n = int(seconds // size)
+            return f"{n} {unit}{'s' if n != 1 else ''}" if n != 1 else unit
+    return f"{seconds:g} seconds"
+
+
 class Flood:
     name = "flood"
 
@@ -36,7 +44,6 @@ class Flood:
                                            exclude_id=sub.id)
         if earlier >= limit:
             return Verdict(self.name, HOLD, min(1.0, earlier / (2 * limit)),
-                           f"{earlier} earlier comment(s) from this IP address or email within "
-                           f"{ctx.config.flood_limit.split('per', 1)[-1].strip() or 'the window'} "
-                           f"(limit {ctx.config.flood_limit})")
+                           f"{earlier} earlier comment(s) from this IP address or email in the last "
+                           f"{_span(window)} (limit: {ctx.config.flood_limit})")
         return Verdict(self.name, PASS, earlier / max(1, limit), f"{earlier} recent comment(s) from this sender")
