@@ -151,7 +151,7 @@ def read_corpus(paths: Iterable[str | Path]) -> list[tuple[str, str, int]]:
     for p in map(Path, paths):
         files.extend(sorted(p.glob("*.csv")) if p.is_dir() else [p])
     for f in files:
-        with f.open(encoding="utf-8", newline="") as fh:
+        with f.open(encoding="utf-8-sig", newline="") as fh:  # tolerate a byte-order mark
             for row in csv.DictReader(fh):
                 label = str(row.get("CLASS", "")).strip()
                 if label not in ("0", "1"):

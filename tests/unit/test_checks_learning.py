@@ -118,6 +118,14 @@ def test_spam_evaluate_prints_the_contract_figures(tmp_path: Path):
     assert out["recall"] == 1.0 and out["false_positive_rate"] == round(1 / 3, 4)
 
 
+def test_spam_evaluate_reads_a_file_with_a_byte_order_mark(tmp_path: Path):
+    path = tmp_path / "bom.csv"
+    path.write_text("\ufeffCONTENT,CLASS\nsubscribe to my channel please,1\nlovely tune,0\n", encoding="utf-8")
+    result = CliRunner().invoke(spam, ["evaluate", str(path)])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["rows"] == 2
+
+
 def test_spam_evaluate_refuses_a_file_without_labelled_rows(tmp_path: Path):
     bad = tmp_path / "bad.csv"
     bad.write_text("foo,bar\n1,2\n", encoding="utf-8")
