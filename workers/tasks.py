@@ -6,7 +6,7 @@ import logging
 import socket
 
 from celery import shared_task
-from celery.signals import task_postrun, task_prerun
+from celery.signals import task_postrun, task_prerun, worker_init
 from flask import current_app
 from sqlalchemy.exc import DBAPIError, OperationalError
 
@@ -35,6 +35,15 @@ def _log_context(task=None, args=None, **_):  # noqa: ANN001, ANN202
 def _clear_context(**_):  # noqa: ANN202
     request_id_var.set(None)
     comment_id_var.set(None)
+
+
+@worker_init.connect
+def _load_spam_model(**_):  # noqa: ANN202
+    """Load the shipped classifier once in the worker's main process, before the pool forks: every
+    child inherits it instead of loading it on its first comment."""
+    from workers.classifier import shipped_model
+
+    shipped_model()
 
 
 def submission_of(comment: Comment) -> Submission:

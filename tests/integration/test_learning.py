@@ -148,7 +148,7 @@ def test_decisions_retrain_the_classifier_and_workers_use_it(own, token):
             return session.scalar(select(SpamModel).order_by(SpamModel.id.desc()).limit(1))
 
     # The hook queued a retrain; the worker stores a model that includes this decision.
-    model = wait_for(lambda: (m := latest()) is not None and m.last_example_id >= example and m, timeout=90,
+    model = wait_for(lambda: (m := latest()) is not None and m.last_example_id >= example and m, timeout=180,
                      interval=0.5)
     assert model.version != shipped_model().version and model.examples >= 1
 
@@ -158,4 +158,4 @@ def test_decisions_retrain_the_classifier_and_workers_use_it(own, token):
                                             f"n-{uuid.uuid4().hex[:6]}@example.org"))
         return _check(item, "classifier")["version"] == latest().version
 
-    wait_for(scored_by_new_model, timeout=30, interval=1.0)
+    wait_for(scored_by_new_model, timeout=90, interval=1.0)
