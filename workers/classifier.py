@@ -89,8 +89,8 @@ class Model:
     """A trained linear model: per analyzer, ``{feature: (idf, weight)}``; plus the intercept.
 
     Features are binary (present or not), so a comment's score is, per analyzer,
-    ``sum(idf * w) / sqrt(sum(idf ** 2))`` over the n-grams it contains: two C-level ``sum(map(...))``
-    over precomputed dictionaries, which is what makes scoring fast in pure Python.
+    ``sum(idf * w) / sqrt(sum(idf ** 2))`` over the n-grams it contains: one C-level ``sum(map(...))``
+    over a precomputed dictionary, which is what makes scoring fast in pure Python.
     """
 
     version: str
@@ -100,7 +100,9 @@ class Model:
     last_example_id: int = 0
 
     def __post_init__(self) -> None:
-        self._fast = [(ANALYZERS[kind], {f: i * w for f, (i, w) in t.items()}, {f: i * i for f, (i, _) in t.items()})
+        # One dict probe per n-gram: the value packs idf * weight (real) and idf ** 2 (imaginary),
+        # and complex addition adds both parts in one C-level ``sum``.
+        self._fast = [(ANALYZERS[kind], {f: complex(i * w, i * i) for f, (i, w) in t.items()})
                       for kind, t in self.tables.items()]
 
     def probability(self, text: str, keep: dict[str, Any] | None = None) -> float:
@@ -108,13 +110,13 @@ class Model:
         given, receives each analyzer's feature set (so ``explain`` need not compute them again)."""
         pre = preprocess(text)
         z = self.intercept
-        for kind, (analyzer, weighted, squared) in zip(self.tables, self._fast, strict=True):
+        for kind, (analyzer, packed) in zip(self.tables, self._fast, strict=True):
             feats = analyzer(pre)
             if keep is not None:
                 keep[kind] = feats
-            norm = sum(map(squared.get, feats, repeat(0.0)))
-            if norm > 0.0:
-                z += sum(map(weighted.get, feats, repeat(0.0))) / math.sqrt(norm)
+            total = sum(map(packed.get, feats, repeat(0j)))
+            if total.imag > 0.0:
+                z += total.real / math.sqrt(total.imag)
         if z >= 0:
             return 1.0 / (1.0 + math.exp(-z))
         e = math.exp(z)
