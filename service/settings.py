@@ -86,7 +86,6 @@ class Settings:
     near_hold: int = 2
     sweep_after: float = 60.0
     sweep_interval: float = 30.0
-    claim_lease: float = 120.0
     max_attempts: int = 5
     visibility_timeout: int = 300
     log_level: str = "INFO"
@@ -174,7 +173,6 @@ def load(env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
         near_hold=_int(env, "COMMENTQ_NEAR_HOLD", 2),
         sweep_after=_float(env, "COMMENTQ_SWEEP_AFTER", 60.0),
         sweep_interval=_float(env, "COMMENTQ_SWEEP_INTERVAL", 30.0),
-        claim_lease=_float(env, "COMMENTQ_CLAIM_LEASE", 120.0),
         max_attempts=_int(env, "COMMENTQ_MAX_ATTEMPTS", 5),
         visibility_timeout=_int(env, "COMMENTQ_VISIBILITY_TIMEOUT", 300),
         log_level=env.get("COMMENTQ_LOG_LEVEL") or "INFO",

@@ -135,6 +135,8 @@ class Stack:
             "COMMENTQ_SWEEP_AFTER": "3",
             "COMMENTQ_SWEEP_INTERVAL": "1",
             "COMMENTQ_LOG_LEVEL": "INFO",
+            # Retraining changes verdicts; only the learning tests (own stack) ask for it.
+            "COMMENTQ_RETRAIN_EVERY": "1000000",
             "PYTHONUNBUFFERED": "1",
         })
         env.update(self.extra_env)
