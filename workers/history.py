@@ -184,7 +184,10 @@ class DbHistory:
         return any(similar(marks, shingles_of(t), threshold) for t in self.spam_texts(limit))
 
     def latest_model_id(self) -> int | None:
-        return self.session.scalar(select(func.max(SpamModel.id)))
+        # The model that learned from the most decisions, not the last one stored: two retrains
+        # can run at once, and the older one may commit second.
+        return self.session.scalar(select(SpamModel.id).order_by(SpamModel.last_example_id.desc(),
+                                                                 SpamModel.id.desc()).limit(1))
 
     def load_model(self, model_id: int) -> bytes | None:
         return self.session.scalar(select(SpamModel.blob).where(SpamModel.id == model_id))

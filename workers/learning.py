@@ -24,7 +24,9 @@ RETRAIN_TASK = "workers.tasks.retrain_classifier"
 
 
 def latest_model(session: Session) -> SpamModel | None:
-    return session.scalar(select(SpamModel).order_by(SpamModel.id.desc()).limit(1))
+    """The model that learned from the most decisions (see DbHistory.latest_model_id)."""
+    return session.scalar(select(SpamModel).order_by(SpamModel.last_example_id.desc(), SpamModel.id.desc())
+                          .limit(1))
 
 
 def new_examples(session: Session) -> int:
@@ -55,6 +57,9 @@ def retrain(session: Session, *, min_new: int = 1) -> SpamModel | None:
     model = train([t for _, t, _ in base] + texts, [y for _, _, y in base] + labels,
                   [1.0] * len(base) + [MODERATOR_WEIGHT] * len(texts),
                   examples=len(texts), last_example_id=last_id)
+    newest = latest_model(session)
+    if newest is not None and newest.last_example_id >= last_id:
+        return None  # a concurrent retrain already stored a model at least this recent
     row = SpamModel(version=model.version, blob=model.to_bytes(), examples=len(texts), last_example_id=last_id)
     session.add(row)
     try:

@@ -19,6 +19,7 @@ from service.models import LabelledExample, SpamModel
 from tests.conftest import BACKENDS, make_stack, wait_for
 from tests.support import Stack
 from workers.classifier import shipped_model
+from workers.learning import latest_model
 
 pytestmark = pytest.mark.integration
 
@@ -145,7 +146,7 @@ def test_decisions_retrain_the_classifier_and_workers_use_it(own, token):
 
     def latest() -> SpamModel | None:
         with app.extensions["db"].session() as session:
-            return session.scalar(select(SpamModel).order_by(SpamModel.id.desc()).limit(1))
+            return latest_model(session)
 
     # The hook queued a retrain; the worker stores a model that includes this decision.
     model = wait_for(lambda: (m := latest()) is not None and m.last_example_id >= example and m, timeout=180,

@@ -143,3 +143,25 @@ def test_spam_train_writes_a_loadable_model(tmp_path: Path):
     model = c.Model.from_bytes(out.read_bytes())
     assert model.version == info["version"]
     assert model.probability("subscribe to my channel") > model.probability("lovely song")
+
+
+def test_a_stale_retrain_committed_last_does_not_replace_a_newer_model(unit_app: Flask):
+    """Two retrains can run at once; the one that learned from fewer decisions may commit second."""
+    with unit_app.app_context(), unit_app.extensions["db"].session() as session:
+        for label in (1, 0):
+            session.add(LabelledExample(comment_id=None, author="Z", text=f"{PITCH} {label}", label=label,
+                                        source="moderator:m"))
+        session.commit()
+        newer = SpamModel(version="newer", blob=b"x", examples=2, last_example_id=2)
+        session.add(newer)
+        session.commit()
+        stale = SpamModel(version="stale", blob=b"y", examples=1, last_example_id=1)
+        session.add(stale)
+        session.commit()
+        from workers.learning import latest_model
+
+        assert latest_model(session).version == "newer"
+        assert DbHistory(session).latest_model_id() == newer.id
+        # Nothing newer than the newest model: a retrain stores nothing.
+        assert retrain(session, min_new=0) is None
+        assert session.query(SpamModel).count() == 2
