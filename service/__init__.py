@@ -20,7 +20,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     if overrides:
         settings = settings.with_overrides(**overrides)
 
-    from service import db, desk, errors, logs, metrics, notify, pages, security
+    from service import db, desk, errors, logs, metrics, notify, pages, queue, security
     from service.api import moderation, ops, public
     from service.celery_app import celery_init_app
 
@@ -51,8 +51,6 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     pages.init_app(app)
     desk.init_app(app)
     notify.init_app(app)
-    from workers import learning  # on_labelled: queue a classifier retrain, never train in a request
-
-    learning.init_app(app)
+    app.extensions["on_labelled"] = queue.enqueue_retrain_if_due
     security.limit_submissions(app, settings)
     return app

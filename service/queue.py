@@ -9,6 +9,7 @@ from flask import current_app
 log = logging.getLogger("commentq.queue")
 
 PROCESS_TASK = "workers.tasks.process_comment"
+RETRAIN_TASK = "workers.tasks.retrain_classifier"
 
 
 def enqueue_comment(comment_id: str, request_id: str | None = None) -> bool:
@@ -25,6 +26,25 @@ def enqueue_comment(comment_id: str, request_id: str | None = None) -> bool:
         metrics = current_app.extensions.get("metrics")
         if metrics:
             metrics.enqueue_failures.inc()
+        return False
+
+
+def enqueue_retrain_if_due() -> bool:
+    """The ``on_labelled`` hook, run after a moderator's spam/approve decision is committed: queue a
+    classifier retrain once ``retrain_every`` new labels exist. Training never runs in a request,
+    and this never raises: the decision stands, and beat retrains later anyway."""
+    from service.db import get_session
+    from service.store import unlearned_examples
+
+    try:
+        settings = current_app.extensions["settings"]
+        if unlearned_examples(get_session()) < max(1, settings.retrain_every):
+            return False
+        current_app.extensions["celery"].send_task(RETRAIN_TASK, retry=True,
+                                                   retry_policy={"max_retries": 1, "interval_start": 0})
+        return True
+    except Exception as exc:  # noqa: BLE001 - learning must never fail a moderator's request
+        log.warning("could not queue the classifier retrain", extra={"error": type(exc).__name__})
         return False
 
 

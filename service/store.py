@@ -20,6 +20,7 @@ from service.models import (
     CheckResult,
     Comment,
     LabelledExample,
+    SpamModel,
     Status,
     utcnow,
 )
@@ -277,3 +278,18 @@ def articles_with_counts(session: Session) -> list[tuple[Article, int]]:
         .order_by(Article.slug)
     ).all()
     return [(a, int(n)) for a, n in rows]
+
+
+def latest_spam_model(session: Session) -> SpamModel | None:
+    """The model that learned from the most moderator decisions (not the last one stored: two
+    retrains can run at once, and the older one may commit second)."""
+    return session.scalar(select(SpamModel).order_by(SpamModel.last_example_id.desc(), SpamModel.id.desc())
+                          .limit(1))
+
+
+def unlearned_examples(session: Session) -> int:
+    """Moderators' labelled decisions that the newest model has not learned from yet."""
+    latest = latest_spam_model(session)
+    since = latest.last_example_id if latest else 0
+    return session.scalar(select(func.count()).select_from(LabelledExample)
+                          .where(LabelledExample.id > since)) or 0

@@ -11,30 +11,23 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, current_app
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from service.models import LabelledExample, SpamModel
+from service.queue import RETRAIN_TASK, enqueue_retrain_if_due
+from service.store import latest_spam_model, unlearned_examples
 from workers.classifier import MODERATOR_WEIGHT, SHIPPED_CORPUS, read_corpus, train
 
 log = logging.getLogger("commentq.learning")
-RETRAIN_TASK = "workers.tasks.retrain_classifier"
+__all__ = ["RETRAIN_TASK", "latest_model", "new_examples", "queue_retrain_if_due", "retrain"]
 
 
-def latest_model(session: Session) -> SpamModel | None:
-    """The model that learned from the most decisions (see DbHistory.latest_model_id)."""
-    return session.scalar(select(SpamModel).order_by(SpamModel.last_example_id.desc(), SpamModel.id.desc())
-                          .limit(1))
-
-
-def new_examples(session: Session) -> int:
-    """Labelled examples not yet in the newest stored model."""
-    latest = latest_model(session)
-    since = latest.last_example_id if latest else 0
-    return session.scalar(select(func.count()).select_from(LabelledExample)
-                          .where(LabelledExample.id > since)) or 0
+# The store owns these queries; the web's on_labelled hook (service.queue) uses them too.
+latest_model = latest_spam_model
+new_examples = unlearned_examples
+queue_retrain_if_due = enqueue_retrain_if_due
 
 
 def labelled(session: Session) -> tuple[list[str], list[int], int]:
@@ -73,24 +66,3 @@ def retrain(session: Session, *, min_new: int = 1) -> SpamModel | None:
         return None
     log.info("stored retrained spam model", extra={"version": model.version, "examples": len(texts)})
     return row
-
-
-def queue_retrain_if_due() -> bool:
-    """The ``on_labelled`` hook: queue a retrain once ``retrain_every`` new examples exist.
-    Never raises: the decision is already committed, and beat retrains later anyway."""
-    try:
-        from service.db import get_session
-
-        settings = current_app.extensions["settings"]
-        if new_examples(get_session()) < max(1, settings.retrain_every):
-            return False
-        current_app.extensions["celery"].send_task(RETRAIN_TASK, retry=True,
-                                                   retry_policy={"max_retries": 1, "interval_start": 0})
-        return True
-    except Exception as exc:  # noqa: BLE001 - learning must never fail a moderator's request
-        log.warning("could not queue the classifier retrain", extra={"error": type(exc).__name__})
-        return False
-
-
-def init_app(app: Flask) -> None:
-    app.extensions.setdefault("on_labelled", queue_retrain_if_due)
