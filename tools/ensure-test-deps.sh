@@ -1,19 +1,26 @@
 #!/usr/bin/env bash
 # What the test suite needs beyond the Python extras (called by `./dev test` with the venv as $1):
 # Debian's chromium for the browser tests (Playwright drives it; its own browser download cannot
-# work here). Idempotent and quiet when everything is already installed.
+# work here), and, where a docker client exists without its compose plugin, Debian's docker-compose
+# so tests/unit/test_compose.py can validate docker-compose.yml (no engine is needed for `config`).
+# Idempotent and quiet when everything is already installed.
 set -euo pipefail
 VENV="${1:-.venv}"
 
-if [ ! -x /usr/bin/chromium ]; then
+packages=()
+[ -x /usr/bin/chromium ] || packages+=(chromium fonts-dejavu-core)
+if command -v docker >/dev/null && ! docker compose version >/dev/null 2>&1 && ! command -v docker-compose >/dev/null; then
+  packages+=(docker-compose)
+fi
+if [ "${#packages[@]}" -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
-    echo "ensure-test-deps: /usr/bin/chromium is missing and we are not root; install the 'chromium' package" >&2
+    echo "ensure-test-deps: missing ${packages[*]} and we are not root; install them with apt-get" >&2
     exit 1
   fi
-  echo "ensure-test-deps: installing Debian's chromium" >&2
+  echo "ensure-test-deps: installing ${packages[*]} (Debian)" >&2
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
-  apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null
+  apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
 fi
 
 # Playwright for Python comes with the `test` extra; make sure it imports (no browser download).
