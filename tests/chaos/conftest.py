@@ -4,6 +4,7 @@ the run (and to ``chaos-report.txt`` in pytest's base temp dir, or $COMMENTQ_CHA
 
 from __future__ import annotations
 
+import http.client
 import os
 import threading
 import time
@@ -79,7 +80,8 @@ def send_comments(stack: Stack, slug: str, n: int, *, threads: int = 6, pause: f
         while time.monotonic() < stop_at:
             try:
                 resp = stack.http.post(f"/api/v1/articles/{slug}/comments", json_body=payload, timeout=10)
-            except (OSError, urllib.error.URLError):
+            except (OSError, urllib.error.URLError, http.client.HTTPException):
+                # A killed server can also cut a response short (IncompleteRead, RemoteDisconnected).
                 with load.lock:
                     load.errors += 1
                 if retry_refused:
