@@ -95,7 +95,6 @@ class Settings:
     smtp_url: str | None = field(default=None, repr=False)
     notify_email: str | None = None
     public_url: str | None = None
-    extra: Mapping[str, Any] = field(default_factory=dict)
 
     def with_overrides(self, **changes: Any) -> Settings:
         return replace(self, **changes)
