@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tests.unit.checks_support import ctx, sub
 from workers.checks.honeypot import Honeypot
@@ -44,3 +46,14 @@ def test_promotion_phrases_hold(body):
 ])
 def test_ordinary_text_is_not_promotion(body):
     assert Promotion().run(sub(body), ctx()).verdict == "pass"
+
+
+@given(st.text(alphabet=st.characters(codec=None, exclude_categories=()), max_size=200))
+def test_noise_counts_are_the_str_predicates(text):
+    from workers.checks.noise import _counts
+
+    assert _counts(text) == (sum(map(str.isalpha, text)), sum(map(str.isupper, text)),
+                             sum(map(str.isspace, text)), sum(map(str.isdigit, text)))
+    for ascii_text in ("Hello WORLD 123\t\x1c\x0b!", "".join(map(chr, range(128)))):
+        assert _counts(ascii_text) == (sum(map(str.isalpha, ascii_text)), sum(map(str.isupper, ascii_text)),
+                                       sum(map(str.isspace, ascii_text)), sum(map(str.isdigit, ascii_text)))
