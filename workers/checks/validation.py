@@ -23,6 +23,7 @@ MAX_NAME = 200
 MAX_EMAIL = 320
 MAX_URL = 2000
 SURROGATE = re.compile("[\ud800-\udfff]")
+_HOSTILE = re.compile(f"[{SURROGATE.pattern[1:-1]}{CONTROL.pattern[1:-1]}]")  # NUL is a CONTROL character too
 # A plain ASCII address that email-validator certainly accepts (dot-atom local part, a domain of
 # LDH labels and a letters-only TLD that is not special-use): checked by this regex alone, because
 # email-validator costs ~100 µs a call. Anything else goes through email-validator.
@@ -87,13 +88,15 @@ class Validation:
                   ("website", sub.url or ""))
         broken = set()
         for label, value in fields:
+            if not _HOSTILE.search(value):  # the usual case: one search instead of three
+                continue
             if "\x00" in value:
                 problems.append(f"{label} contains a NUL byte")
                 broken.add(label)
             elif SURROGATE.search(value):
                 problems.append(f"{label} contains invalid Unicode (lone surrogates)")
                 broken.add(label)
-            elif CONTROL.search(value.replace("\n", "").replace("\r", "").replace("\t", "")):
+            elif CONTROL.search(value):  # (tab, CR and LF are not in CONTROL)
                 problems.append(f"{label} contains control characters")
                 broken.add(label)
         author = unicodedata.normalize("NFKC", sub.author or "") if "name" not in broken else ""
