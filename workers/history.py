@@ -7,6 +7,7 @@ the same way in a worker (``DbHistory``) and in ``commentq spam evaluate`` or a 
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import islice
@@ -255,8 +256,8 @@ class MemoryHistory:
 
     def duplicate_senders(self, article_id: int, digest: str, exclude_id: str,
                           before: datetime | None = None, limit: int = 20) -> list[Sender]:
-        rows = [r for r in self.hashes.get((article_id, digest), ()) if r.id != exclude_id]
-        return [Sender(r.author, r.email) for r in rows[:limit]]
+        rows = (r for r in self.hashes.get((article_id, digest), ()) if r.id != exclude_id)
+        return [Sender(r.author, r.email) for r in islice(rows, limit)]
 
     def recent_count(self, *, ip: str | None, email: str | None, since: datetime, exclude_id: str) -> int:
         def n(rows: list[_Seen]) -> int:
@@ -289,12 +290,19 @@ class MemoryHistory:
         return [EarlierText(r.id, r.article_id, r.body, r.email) for r in islice(rows, limit)]
 
     def spam_texts(self, limit: int = 300) -> list[str]:
-        return [r.body for r in reversed(self.marked) if r.marked_spam and r.status == Status.REJECTED][:limit]
+        return list(islice((r.body for r in reversed(self.marked) if r.marked_spam and r.status == Status.REJECTED),
+                           limit))
 
     def near_copies(self, marks: frozenset[int], since: datetime, exclude_id: str, threshold: float,
                     limit: int = 200, length: int | None = None) -> int:
         first = max(0, len(self.seen) - limit)
-        candidates = {i for m in marks for i in self.by_shingle.get(m, ()) if i >= first}
+        # Each shingle's row indices are ascending (rows are appended), so the rows within the last
+        # ``limit`` are a tail found by bisection, not by a scan of everything ever seen.
+        candidates: set[int] = set()
+        for m in marks:
+            rows = self.by_shingle.get(m)
+            if rows and rows[-1] >= first:
+                candidates.update(rows[bisect_left(rows, first):])
         return sum(1 for i in candidates if self.seen[i].id != exclude_id
                    and (self.seen[i].created_at is None or self.seen[i].created_at >= since)
                    and similar(marks, self.marks[i], threshold))
