@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from workers.checks.text import clean, content_hash, domain_of, fold, fold_plain, jaccard, links, shingles
+from hypothesis import given
+from hypothesis import strategies as st
+
+from workers.checks.text import LEET, clean, content_hash, domain_of, fold, fold_plain, jaccard, links, shingles
 
 
 def test_clean_decodes_entities_and_drops_invisible_characters():
@@ -38,3 +41,26 @@ def test_shingles_and_jaccard():
     assert 0.5 < jaccard(a, b) < 1.0
     assert jaccard(a, a) == 1.0
     assert jaccard(a, frozenset()) == 0.0
+
+
+# The fast paths (ASCII shortcuts, str.split for \s runs) against the straightforward definitions.
+_any_text = st.one_of(st.text(alphabet=st.characters(codec=None, exclude_categories=()), max_size=120),
+                      st.text(alphabet="aé <b>&amp; \t\n\u00a0\u2028\u3000x1!ǅ\u0301", max_size=60))
+
+
+@given(_any_text)
+def test_fast_paths_match_the_plain_definitions(text):
+    import re
+    import unicodedata
+
+    from workers.checks.text import SPACES, TAGS, normalised, squash_spaces, strip_tags
+
+    def marks_dropped(t: str) -> str:
+        return "".join(c for c in unicodedata.normalize("NFKD", t) if not unicodedata.combining(c))
+
+    assert squash_spaces(text) == SPACES.sub(" ", text).strip()
+    assert strip_tags(text) == TAGS.sub(" ", text)
+    assert fold_plain.__wrapped__(text) == marks_dropped(clean(text).casefold())
+    assert fold.__wrapped__(text) == fold_plain.__wrapped__(text).translate(LEET)
+    assert normalised.__wrapped__(text) == SPACES.sub(
+        " ", re.sub(r"[^\w\s]", "", TAGS.sub(" ", clean(text)).casefold())).strip()

@@ -19,7 +19,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from workers.checks.base import HOLD, PASS, CheckContext, Submission, Verdict
-from workers.checks.text import SPACES, fold, fold_plain, strip_tags
+from workers.checks.text import fold, fold_plain, squash_spaces, strip_tags
 
 LEETY = re.compile(r"[a-z][013457@$]+[a-z]|\b[013457@$][a-z]")
 LEET_CHAR = re.compile(r"[013457@$]")  # in every match of LEETY
@@ -189,12 +189,12 @@ def load_phrases(path: Path = PHRASES) -> PhraseSet:
 
 @lru_cache(maxsize=1024)
 def folded_text(text: str) -> str:
-    return SPACES.sub(" ", fold(strip_tags(text))).strip()
+    return squash_spaces(fold(strip_tags(text)))
 
 
 @lru_cache(maxsize=1024)
 def plain_text(text: str) -> str:
-    return SPACES.sub(" ", fold_plain(strip_tags(text))).strip()
+    return squash_spaces(fold_plain(strip_tags(text)))
 
 
 class Promotion:

@@ -17,6 +17,9 @@ INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\uf
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 TAGS = re.compile(r"<[^>]{0,2000}>")
 SPACES = re.compile(r"\s+")
+_PUNCTUATION = re.compile(r"[^\w\s]")
+_SCHEME = re.compile(r"(?i)^[a-z][a-z0-9+.-]*://")
+_HOST_END = re.compile(r"[/?#:]")
 LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i"})
 
 URL = re.compile(
@@ -42,23 +45,31 @@ def clean(text: str) -> str:
 
 
 def strip_tags(text: str) -> str:
-    return TAGS.sub(" ", text)
+    return TAGS.sub(" ", text) if "<" in text else text  # no "<", no tag: skip the scan
+
+
+def squash_spaces(text: str) -> str:
+    """``SPACES.sub(" ", text).strip()``, faster: ``\\s`` and ``str.split()`` agree on every character."""
+    return " ".join(text.split())
+
+
+def _drop_marks(text: str) -> str:
+    """NFKD without combining marks (accents); ASCII text has none, so it is returned as is."""
+    if text.isascii():
+        return text
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
 @lru_cache(maxsize=2048)
 def fold(text: str) -> str:
     """Case, accents and common leetspeak folded away, for word-list matching."""
-    text = clean(text).casefold()
-    text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-    return text.translate(LEET)
+    return _drop_marks(clean(text).casefold()).translate(LEET)
 
 
 @lru_cache(maxsize=2048)
 def normalised(text: str) -> str:
     """The text reduced for duplicate detection: folded, tags gone, whitespace collapsed."""
-    text = strip_tags(clean(text)).casefold()
-    text = re.sub(r"[^\w\s]", "", text)
-    return SPACES.sub(" ", text).strip()
+    return squash_spaces(_PUNCTUATION.sub("", strip_tags(clean(text)).casefold()))
 
 
 def content_hash(text: str) -> str:
@@ -75,8 +86,8 @@ def links(text: str) -> tuple[str, ...]:
 
 
 def domain_of(link: str) -> str:
-    link = re.sub(r"(?i)^[a-z][a-z0-9+.-]*://", "", link)
-    host = re.split(r"[/?#:]", link, maxsplit=1)[0].lower()
+    link = _SCHEME.sub("", link)
+    host = _HOST_END.split(link, maxsplit=1)[0].lower()
     return host[4:] if host.startswith("www.") else host
 
 
@@ -125,5 +136,4 @@ def similar(a: frozenset[int], b: frozenset[int], threshold: float) -> bool:
 @lru_cache(maxsize=2048)
 def fold_plain(text: str) -> str:
     """Case and accents folded, but no leetspeak (digits stay digits: phone numbers, prices)."""
-    text = clean(text).casefold()
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return _drop_marks(clean(text).casefold())
