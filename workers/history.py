@@ -194,7 +194,7 @@ class DbHistory:
         return self.session.scalar(select(SpamModel.blob).where(SpamModel.id == model_id))
 
 
-@dataclass
+@dataclass(slots=True)
 class _Seen:
     id: str
     article_id: int
@@ -207,6 +207,19 @@ class _Seen:
     created_at: datetime | None
     status: str = Status.PUBLISHED
     marked_spam: bool = False
+    sender: Sender | None = None  # built once here, not once per duplicate lookup
+
+
+_NO_STANDING = Standing()
+
+
+def _append(index: dict, key: object, row: _Seen) -> None:
+    """``index.setdefault(key, []).append(row)`` without building a list each time the key exists."""
+    rows = index.get(key)
+    if rows is None:
+        index[key] = [row]
+    else:
+        rows.append(row)
 
 
 class MemoryHistory:
@@ -228,18 +241,24 @@ class MemoryHistory:
     def remember(self, article_id: int, digest: str, comment_id: str, *, body: str = "", author: str = "",
                  email: str = "", ip: str | None = None, url: str | None = None,
                  created_at: datetime | None = None, status: str = Status.PUBLISHED) -> None:
-        row = _Seen(comment_id, article_id, digest, body, author, email, ip, url, created_at, status)
+        row = _Seen(comment_id, article_id, digest, body, author, email, ip, url, created_at, status,
+                    sender=Sender(author, email))
         index = len(self.seen)
         self.seen.append(row)
         self.by_id[comment_id] = row
-        self.hashes.setdefault((article_id, digest), []).append(row)
-        self.by_email.setdefault(email.lower(), []).append(row)
+        _append(self.hashes, (article_id, digest), row)
+        _append(self.by_email, email.lower(), row)
         if ip:
-            self.by_ip.setdefault(ip, []).append(row)
+            _append(self.by_ip, ip, row)
         marks = shingles_of(body)
         self.marks.append(marks)
+        by_shingle = self.by_shingle
         for m in marks:
-            self.by_shingle.setdefault(m, []).append(index)
+            rows = by_shingle.get(m)
+            if rows is None:
+                by_shingle[m] = [index]
+            else:
+                rows.append(index)
 
     def mark(self, comment_id: str, *, spam: bool) -> None:
         """A moderator's decision: ``spam`` rejects and marks; otherwise approves (publishes)."""
@@ -257,7 +276,7 @@ class MemoryHistory:
     def duplicate_senders(self, article_id: int, digest: str, exclude_id: str,
                           before: datetime | None = None, limit: int = 20) -> list[Sender]:
         rows = (r for r in self.hashes.get((article_id, digest), ()) if r.id != exclude_id)
-        return [Sender(r.author, r.email) for r in islice(rows, limit)]
+        return [r.sender for r in islice(rows, limit)]
 
     def recent_count(self, *, ip: str | None, email: str | None, since: datetime, exclude_id: str) -> int:
         def n(rows: list[_Seen]) -> int:
@@ -270,6 +289,8 @@ class MemoryHistory:
 
     def standing(self, *, email: str | None, ip: str | None, url: str | None, exclude_id: str) -> Standing:
         mine = [r for r in self.by_email.get(email.lower(), []) if r.id != exclude_id] if email else []
+        if not mine and not self.marked:
+            return _NO_STANDING  # a new sender and no spam marks yet: nothing to count
         norm = _norm_url(url)
         marked = [r for r in self.marked if r.status == Status.REJECTED and r.id != exclude_id] if (ip or norm) else []
         spam_ip = sum(1 for r in marked if ip and r.ip == ip)
@@ -282,7 +303,7 @@ class MemoryHistory:
             spam_ip=spam_ip,
             spam_url=sum(1 for r in marked if norm and _norm_url(r.url) == norm),
             ip_senders=ip_senders,
-        ) if (mine or self.marked) else Standing()
+        )
 
     def recent_texts(self, since: datetime, exclude_id: str, limit: int = 300) -> list[EarlierText]:
         rows = (r for r in reversed(self.seen) if r.id != exclude_id
