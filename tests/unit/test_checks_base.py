@@ -1,21 +1,24 @@
-"""Verdict's hand-written __init__ must behave like the generated frozen dataclass one."""
+"""Verdict's and Submission's hand-written __init__ must behave like the generated frozen ones."""
 
 from __future__ import annotations
 
 import dataclasses
 import inspect
+from datetime import UTC, datetime
 
 import pytest
 
-from workers.checks.base import Verdict
+from workers.checks.base import Submission, Verdict
 
 
-def test_verdict_init_takes_exactly_the_fields_with_their_defaults():
-    params = list(inspect.signature(Verdict.__init__).parameters.values())[1:]
-    fields = dataclasses.fields(Verdict)
+@pytest.mark.parametrize("cls", [Verdict, Submission])
+def test_init_takes_exactly_the_fields_with_their_defaults(cls):
+    params = list(inspect.signature(cls.__init__).parameters.values())[1:]
+    fields = dataclasses.fields(cls)
     assert [p.name for p in params] == [f.name for f in fields]
     for p, f in zip(params, fields, strict=True):
         assert p.default == (f.default if f.default is not dataclasses.MISSING else inspect.Parameter.empty)
+        assert p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD
 
 
 def test_verdict_is_a_frozen_value():
@@ -29,3 +32,17 @@ def test_verdict_is_a_frozen_value():
                                           "tags=frozenset())")
     with pytest.raises(dataclasses.FrozenInstanceError):
         v.score = 1.0  # type: ignore[misc]
+
+
+def test_submission_is_a_frozen_value():
+    when = datetime(2025, 1, 1, tzinfo=UTC)
+    s = Submission(id="c1", article_id=1, author="Ann", email="a@example.org", body="hi", created_at=when)
+    assert s == Submission("c1", 1, "Ann", "a@example.org", "hi", None, None, None, None, None, when)
+    assert hash(s) == hash(dataclasses.replace(s))
+    assert dataclasses.asdict(s) == {"id": "c1", "article_id": 1, "author": "Ann", "email": "a@example.org",
+                                     "body": "hi", "url": None, "ip": None, "user_agent": None, "honeypot": None,
+                                     "parent_id": None, "created_at": when}
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        s.body = "changed"  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        Submission(id="c1", article_id=1, author="Ann", email="a@example.org")  # type: ignore[call-arg]
