@@ -45,7 +45,7 @@ class Links:
             blocked = sorted({m for d in targets if (m := matches_domain(d, blocklist))})
             if blocked:
                 return Verdict(self.name, SPAM, 1.0, f"links to blocklisted domain(s): {', '.join(blocked)}")
-        short = sorted(d for d in domains if matches_domain(d, SHORTENERS))
+        short = sorted(d for d in domains if matches_domain(d, SHORTENERS)) if domains else []
         if short:
             return Verdict(self.name, HOLD, 0.7, f"uses a link shortener: {', '.join(short)}")
         n = len(found)
