@@ -64,3 +64,15 @@ def test_fast_paths_match_the_plain_definitions(text):
     assert fold.__wrapped__(text) == fold_plain.__wrapped__(text).translate(LEET)
     assert normalised.__wrapped__(text) == SPACES.sub(
         " ", re.sub(r"[^\w\s]", "", TAGS.sub(" ", clean(text)).casefold())).strip()
+
+
+@given(_any_text)
+def test_clean_fast_path_matches_the_plain_definition(text):
+    import html
+    import unicodedata
+
+    from workers.checks.text import CONTROL, INVISIBLE
+
+    for t in (text, "".join(chr(ord(c) % 128) for c in text)):
+        plain = CONTROL.sub("", INVISIBLE.sub("", html.unescape(unicodedata.normalize("NFKC", t))))
+        assert clean.__wrapped__(t) == plain

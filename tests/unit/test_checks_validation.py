@@ -83,3 +83,13 @@ def test_email_fast_path_agrees_on_arbitrary_text(text):
     except (EmailNotValidError, UnicodeError, ValueError):
         valid = False
     assert (email_problem(text) is None) == valid
+
+
+@given(st.text(alphabet=st.characters(codec=None, exclude_categories=()), max_size=80))
+def test_hostile_scan_agrees_with_the_patterns(text):
+    from workers.checks.text import CONTROL
+    from workers.checks.validation import SURROGATE, _has_hostile
+
+    assert _has_hostile(text) == bool("\x00" in text or SURROGATE.search(text) or CONTROL.search(text))
+    ascii_text = "".join(chr(ord(c) % 128) for c in text)
+    assert _has_hostile(ascii_text) == bool(CONTROL.search(ascii_text))

@@ -40,6 +40,8 @@ def nfkc(text: str) -> str:
 def clean(text: str) -> str:
     """NFKC, HTML entities decoded, invisible characters dropped: what a reader really sees."""
     text = html.unescape(nfkc(text))
+    if text.isascii():  # no invisible characters (all non-ASCII), and control ones are rare
+        return CONTROL.sub("", text) if not text.isprintable() else text
     text = INVISIBLE.sub("", text)
     return CONTROL.sub("", text)
 

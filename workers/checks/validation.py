@@ -24,6 +24,16 @@ MAX_EMAIL = 320
 MAX_URL = 2000
 SURROGATE = re.compile("[\ud800-\udfff]")
 _HOSTILE = re.compile(f"[{SURROGATE.pattern[1:-1]}{CONTROL.pattern[1:-1]}]")  # NUL is a CONTROL character too
+_ASCII_CONTROL = bytes(c for c in range(128) if CONTROL.match(chr(c)))
+
+
+def _has_hostile(text: str) -> bool:
+    """Whether ``text`` has a NUL, a control character or a lone surrogate. ASCII text (no
+    surrogates) is scanned as bytes by ``bytes.translate``, several times faster than the regex."""
+    if text.isascii():
+        raw = text.encode("ascii")
+        return len(raw.translate(None, _ASCII_CONTROL)) != len(raw)
+    return _HOSTILE.search(text) is not None
 # A plain ASCII address that email-validator certainly accepts (dot-atom local part, a domain of
 # LDH labels and a letters-only TLD that is not special-use): checked by this regex alone, because
 # email-validator costs ~100 µs a call. Anything else goes through email-validator.
@@ -79,6 +89,11 @@ def url_problem(url: str) -> str | None:
     return None
 
 
+def _visible(text: str) -> str:
+    """``text`` without invisible characters (all of them are non-ASCII: ASCII text is kept as is)."""
+    return text if text.isascii() else INVISIBLE.sub("", text)
+
+
 class Validation:
     name = "validation"
 
@@ -87,9 +102,8 @@ class Validation:
         fields = (("name", sub.author or ""), ("comment", sub.body or ""), ("email", sub.email or ""),
                   ("website", sub.url or ""))
         broken = set()
-        for label, value in fields:
-            if not _HOSTILE.search(value):  # the usual case: one search instead of three
-                continue
+        # The usual case: no hostile character in any field, found with one scan.
+        for label, value in fields if _has_hostile("".join([v for _, v in fields])) else ():
             if "\x00" in value:
                 problems.append(f"{label} contains a NUL byte")
                 broken.add(label)
@@ -102,16 +116,16 @@ class Validation:
         author = unicodedata.normalize("NFKC", sub.author or "") if "name" not in broken else ""
         body = unicodedata.normalize("NFKC", sub.body or "") if "comment" not in broken else ""
         if "name" not in broken:
-            if not INVISIBLE.sub("", author).strip():
+            if not _visible(author).strip():
                 problems.append("name is required")
-            elif INVISIBLE.search(author) or "\n" in author or "\r" in author:
+            elif (not author.isascii() and INVISIBLE.search(author)) or "\n" in author or "\r" in author:
                 problems.append("name contains invisible, bidi-control or line-break characters")
             if len(author) > MAX_NAME:
                 problems.append(f"name longer than {MAX_NAME} characters")
         if "comment" not in broken:
             if not body.strip():
                 problems.append("comment is empty")
-            elif not INVISIBLE.sub("", body).strip():
+            elif not _visible(body).strip():
                 problems.append("comment is only invisible characters")
             if len(body) > ctx.config.max_body_chars:
                 problems.append(f"comment longer than {ctx.config.max_body_chars} characters")
