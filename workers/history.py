@@ -7,6 +7,7 @@ the same way in a worker (``DbHistory``) and in ``commentq spam evaluate`` or a 
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -320,7 +321,7 @@ class MemoryHistory:
         # Each shingle's row indices are ascending (rows are appended), so the rows within the last
         # ``limit`` are a tail found by bisection, not by a scan of everything ever seen.
         candidates: set[int] = set()
-        for m in marks:
+        for m in islice(marks, probes_needed(len(marks), threshold)):
             rows = self.by_shingle.get(m)
             if rows and rows[-1] >= first:
                 candidates.update(rows[bisect_left(rows, first):])
@@ -336,6 +337,18 @@ class MemoryHistory:
 
     def load_model(self, model_id: int) -> bytes | None:
         return self.models[model_id - 1] if 0 < model_id <= len(self.models) else None
+
+
+def probes_needed(n: int, threshold: float) -> int:
+    """How many of a text's ``n`` shingles must be looked up to find every earlier text with
+    Jaccard similarity >= ``threshold`` (prefix filtering): such a text shares at least
+    ``threshold * n`` of them, so it misses at most ``n - ceil(threshold * n)``, and any
+    ``n - ceil(threshold * n) + 1`` of them include one it has. One less shared shingle is allowed
+    for, so float rounding in ``similar`` can never matter."""
+    if threshold <= 0:
+        return n
+    shared = max(0, math.ceil(threshold * n) - 1)
+    return max(1, min(n, n - shared + 1))
 
 
 def window_start(now: datetime, seconds: float) -> datetime:

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from tests.unit.checks_support import T0, ctx, remember, sub
 from workers.checks.duplicates import Duplicates
 from workers.checks.flood import Flood, parse_limit
 from workers.checks.reputation import Reputation
-from workers.history import MemoryHistory
+from workers.checks.text import shingles_of, similar
+from workers.history import MemoryHistory, probes_needed
 
 LONG = "I have been following this series for years and this is the best episode so far in my view"
 
@@ -122,3 +126,26 @@ def test_reputation_after_a_spam_mark():
     # An approve undoes the mark.
     h.mark(bad.id, spam=False)
     assert Reputation().run(sub(email="bad@example.org"), ctx(h)).verdict == "pass"
+
+
+@given(texts=st.lists(st.lists(st.sampled_from("abcdefgh"), min_size=0, max_size=14).map(" ".join), max_size=40),
+       probe=st.lists(st.sampled_from("abcdefgh"), min_size=0, max_size=14).map(" ".join),
+       threshold=st.sampled_from([0.05, 0.3, 0.5, 0.7, 0.71, 0.9, 1.0, 1.2]), limit=st.integers(1, 50))
+@settings(max_examples=300, deadline=None)
+def test_near_copies_counts_what_a_full_scan_counts(texts, probe, threshold, limit):
+    """The shingle index, bisection and prefix filtering must find every similar earlier text.
+    (With a threshold of 0 texts sharing no shingle would be "similar"; the index, by design, only
+    ever looks at texts that share one, and then probes every shingle.)"""
+    h = MemoryHistory()
+    for i, text in enumerate(texts):
+        h.remember(1, f"d{i}", f"c{i}", body=text, created_at=T0 + timedelta(seconds=i))
+    since = T0 + timedelta(seconds=len(texts) // 3)
+    marks = shingles_of(probe)
+    recent = [r for r in h.seen[max(0, len(h.seen) - limit):] if r.created_at >= since and r.id != "c0"]
+    expected = sum(1 for r in recent if similar(marks, shingles_of(r.body), threshold))
+    assert h.near_copies(marks, since, "c0", threshold, limit) == expected
+
+
+def test_probes_needed():
+    assert [probes_needed(n, 0.7) for n in (0, 1, 5, 10, 17)] == [1, 1, 3, 5, 7]
+    assert probes_needed(10, 0.0) == 10 and probes_needed(10, 1.0) == 2
