@@ -208,7 +208,7 @@ class _Seen:
     created_at: datetime | None
     status: str = Status.PUBLISHED
     marked_spam: bool = False
-    sender: Sender | None = None  # built once here, not once per duplicate lookup
+    sender: Sender | None = None  # built at the first duplicate lookup, then reused
 
 
 _NO_STANDING = Standing()
@@ -242,8 +242,7 @@ class MemoryHistory:
     def remember(self, article_id: int, digest: str, comment_id: str, *, body: str = "", author: str = "",
                  email: str = "", ip: str | None = None, url: str | None = None,
                  created_at: datetime | None = None, status: str = Status.PUBLISHED) -> None:
-        row = _Seen(comment_id, article_id, digest, body, author, email, ip, url, created_at, status,
-                    sender=Sender(author, email))
+        row = _Seen(comment_id, article_id, digest, body, author, email, ip, url, created_at, status)
         index = len(self.seen)
         self.seen.append(row)
         self.by_id[comment_id] = row
@@ -277,7 +276,12 @@ class MemoryHistory:
     def duplicate_senders(self, article_id: int, digest: str, exclude_id: str,
                           before: datetime | None = None, limit: int = 20) -> list[Sender]:
         rows = (r for r in self.hashes.get((article_id, digest), ()) if r.id != exclude_id)
-        return [r.sender for r in islice(rows, limit)]
+        senders = []
+        for r in islice(rows, limit):
+            if r.sender is None:
+                r.sender = Sender(r.author, r.email)
+            senders.append(r.sender)
+        return senders
 
     def recent_count(self, *, ip: str | None, email: str | None, since: datetime, exclude_id: str) -> int:
         def n(rows: list[_Seen]) -> int:
