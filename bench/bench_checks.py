@@ -4,17 +4,23 @@ Runs every check and the policy (the workers' real ``Pipeline``, shipped model, 
 as ``commentq spam evaluate`` uses it; flood is skipped offline) over the labelled corpus rows,
 several times, and prints the median rate. Run by hand, not in the test suite:
 
-    .venv/bin/python bench/bench_checks.py [CSV or folder ...] [--runs 5] [--repeat 3]
+    .venv/bin/python bench/bench_checks.py [CSV or folder ...] [--runs 5] [--repeat 3] [--profile 30]
 
 Defaults to the shipped training corpus (1,138 comments). The rate uses CPU time of this process
 (``time.process_time``), so other load on the machine distorts it less; wall-clock is shown too.
+``--profile N`` then profiles one more run (cProfile) and prints its N costliest functions to
+stderr, to see where the time goes before changing anything.
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
+import io
 import json
+import pstats
 import statistics
+import sys
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -50,6 +56,8 @@ def main() -> None:
     ap.add_argument("paths", nargs="*", default=[str(SHIPPED_CORPUS)])
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--repeat", type=int, default=2, help="passes over the rows per run (as different articles)")
+    ap.add_argument("--profile", type=int, default=0, metavar="N",
+                    help="after the runs, profile one more and print its N costliest functions (own time)")
     args = ap.parse_args()
     rows = read_corpus(args.paths)
     one_run(rows[:50], 1)  # warm up: load the model, compile the patterns
@@ -65,6 +73,12 @@ def main() -> None:
         "per_second_cpu_each_run": [round(x) for x in cpu_rates],
         "median_microseconds_per_comment_cpu": round(1e6 / statistics.median(cpu_rates), 1),
     }))
+    if args.profile:
+        profiler = cProfile.Profile()
+        profiler.runcall(one_run, rows, args.repeat)
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(args.profile)
+        sys.stderr.write(out.getvalue())
 
 
 if __name__ == "__main__":
