@@ -96,8 +96,9 @@ def _sequence(items: list) -> _Info:
     # Every contiguous window of a stretch must occur in the text as one of its strings.
     for parts in stretches:
         for i in range(len(parts)):
-            for j in range(i + 1, len(parts) + 1):
-                window = _product(parts[i:j])
+            window: frozenset[str] | None = frozenset({""})
+            for part in parts[i:]:
+                window = _product([window, part])
                 if window is None:
                     break
                 candidates.append(window)
