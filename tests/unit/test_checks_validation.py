@@ -83,3 +83,9 @@ def test_email_fast_path_agrees_on_arbitrary_text(text):
     except (EmailNotValidError, UnicodeError, ValueError):
         valid = False
     assert (email_problem(text) is None) == valid
+
+
+def test_directional_marks_in_a_right_to_left_name_pass_but_overrides_do_not():
+    assert verdict(author="\u202bאסף שמש\u202c\u200e").verdict == "pass"
+    assert verdict(author="\u2067محمد\u2069").verdict == "pass"
+    assert verdict(author="\u202eevil").verdict == "invalid"

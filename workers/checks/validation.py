@@ -23,6 +23,9 @@ MAX_NAME = 200
 MAX_EMAIL = 320
 MAX_URL = 2000
 SURROGATE = re.compile("[\ud800-\udfff]")
+# Directional marks, embeddings and isolates in a right-to-left name are formatting, not spoofing:
+# the API removes them (service/schemas.py, same set); overrides (U+202D, U+202E) stay refused.
+NAME_BIDI_MARKS = re.compile("[\u200e\u200f\u061c\u202a-\u202c\u2066-\u2069]")
 # A plain ASCII address that email-validator certainly accepts (dot-atom local part, a domain of
 # LDH labels and a letters-only TLD that is not special-use): checked by this regex alone, because
 # email-validator costs ~100 µs a call. Anything else goes through email-validator.
@@ -96,7 +99,8 @@ class Validation:
             elif CONTROL.search(value.replace("\n", "").replace("\r", "").replace("\t", "")):
                 problems.append(f"{label} contains control characters")
                 broken.add(label)
-        author = unicodedata.normalize("NFKC", sub.author or "") if "name" not in broken else ""
+        name = NAME_BIDI_MARKS.sub("", sub.author or "")
+        author = unicodedata.normalize("NFKC", name) if "name" not in broken else ""
         body = unicodedata.normalize("NFKC", sub.body or "") if "comment" not in broken else ""
         if "name" not in broken:
             if not INVISIBLE.sub("", author).strip():
