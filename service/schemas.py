@@ -24,6 +24,11 @@ CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 LINE_BREAKS = re.compile(r"[\r\n\t]")
 BIDI_OVERRIDES = re.compile("[\u202a-\u202e\u2066-\u2069]")
 SURROGATES = re.compile("[\ud800-\udfff]")
+# Directional marks, embeddings and isolates that right-to-left names carry when pasted from other
+# systems ("\u202bאסף שמש\u202c\u200e"): removed from a name rather than refused. Overrides
+# (U+202D, U+202E), which reorder what a reader sees, are still refused. Same set as
+# workers/checks/validation.py.
+NAME_BIDI_MARKS = re.compile("[\u200e\u200f\u061c\u202a-\u202c\u2066-\u2069]")
 # No quotes, angle brackets, backticks or backslashes anywhere: a commenter's URL is published
 # and ends up in href attributes, so it must not be able to close one.
 URL_RE = re.compile(r"(?i)^https?://[^\s/?#@\\<>\"'`]+(?:[/?#][^\s<>\"'`\\]*)?$")
@@ -69,6 +74,8 @@ class CommentIn(Schema):
         if not isinstance(data, dict):
             raise ValidationError("Expected a JSON object.", field_name="_schema")
         out = dict(data)
+        if isinstance(out.get("author"), str):
+            out["author"] = NAME_BIDI_MARKS.sub("", out["author"])
         for key in ("author", "email", "url", "parent_id"):
             if isinstance(out.get(key), str):
                 out[key] = out[key].strip()

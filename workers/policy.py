@@ -9,7 +9,8 @@ Rules, in order (docs/checks.md explains them with the figures behind them):
    trusted (earlier published comments) or the links check holds it for links that all go to
    reference sites: then a person decides (a researcher's four Wikipedia links are held);
 4. a classifier ``hold`` together with a ``promotion`` hit rejects (two independent signals);
-5. any ``hold`` holds, except a classifier ``hold`` alone for a trusted author, which publishes;
+5. any ``hold`` holds, except a classifier ``hold`` alone for a trusted author, which publishes,
+   and a ``weak`` hold (shouting), which only joins the reasons of another hold;
 6. otherwise the comment is published.
 """
 
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field
 
 from service.models import Status
 from service.settings import Settings
-from workers.checks.base import HOLD, INVALID, PASS, SPAM, Verdict
+from workers.checks.base import HOLD, INVALID, PASS, SPAM, WEAK, Verdict
 
 CLASSIFIER = "classifier"
 REFERENCE_DOMAINS = frozenset({
@@ -93,7 +94,8 @@ class Policy:
         if rule_spam:
             return Decision(Status.REJECTED, *_join(rule_spam))
         trusted = [v for v in verdicts if v.verdict == PASS and "trusted-author" in v.tags]
-        holds = [v for v in verdicts if v.verdict == HOLD and v.check != CLASSIFIER]
+        holds = [v for v in verdicts if v.verdict == HOLD and v.check != CLASSIFIER and WEAK not in v.tags]
+        weak = [v for v in verdicts if v.verdict == HOLD and v.check != CLASSIFIER and WEAK in v.tags]
         model = next((v for v in verdicts if v.check == CLASSIFIER), None)
         if model is not None and model.verdict == SPAM:
             link_hold = [v for v in holds if "reference-links" in v.tags]
@@ -110,8 +112,11 @@ class Policy:
         if model is not None and model.verdict == HOLD and not (trusted and not holds):
             holds.append(model)
         if holds:
-            return Decision(Status.HELD, *_join(holds))
+            return Decision(Status.HELD, *_join(holds + weak))
         if model is not None and model.verdict == HOLD:
             return Decision(Status.PUBLISHED, f"trusted author: {trusted[0].reason}; {model.check}: {model.reason}",
                             "policy")
+        if weak:
+            reason, _ = _join(weak)
+            return Decision(Status.PUBLISHED, f"{reason} (a weak signal alone does not hold)", "policy")
         return Decision(Status.PUBLISHED, "every check passed", "policy")

@@ -20,7 +20,7 @@ def test_honeypot():
 def test_shouting_with_punctuation_runs_holds_but_caps_alone_pass():
     loud = "BUY THIS AMAZING PRODUCT RIGHT NOW BEFORE IT IS GONE!!!!!"
     v = Noise().run(sub(loud), ctx())
-    assert v.verdict == "hold" and "capitals" in v.reason
+    assert v.verdict == "hold" and "capitals" in v.reason and "weak" in v.tags
     assert Noise().run(sub("LOVE THE WAY YOU LIE, BEST SONG OF THE DECADE FOR SURE"), ctx()).verdict == "pass"
     assert Noise().run(sub("I love this!!!!"), ctx()).verdict == "pass"
 
@@ -31,8 +31,18 @@ def test_mostly_symbols_holds():
 
 
 @pytest.mark.parametrize("body", [
+    "SUPER!!! !!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!", "i love this song so much" + "!" * 80,
+    "❤️ ❤️ ❤️ ❤️ ❤️❤️❤️❤️", "The best Song i saw ❤️❤️❤️❤️❤️❤️😍😍😍😍😍😘😘😘😘😘", "2.126.521.750  views!!!!!!!!!!!!!!!!!",
+])
+def test_repeated_punctuation_and_emoji_are_expression_not_noise(body):
+    assert Noise().run(sub(body), ctx()).verdict == "pass"
+
+
+@pytest.mark.parametrize("body", [
     "Please subscribe to my channel!", "ch3ck 0ut my new video", "Like this comment if you agree",
     "visit my blog for more", "Get FREE gift cards here", "call me +44 7935 454150", "whatsapp me now",
+    "Check out this video on YouTube: https://youtu.be/x", "Take a look at this playlist on YouTube:",
+    "GUYS SHARE THIS VIDEO!!! Share on Facebook", "please vote for us at the awards", "Nice song. See my new track",
 ])
 def test_promotion_phrases_hold(body):
     v = Promotion().run(sub(body), ctx())

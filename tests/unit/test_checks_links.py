@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.unit.checks_support import ctx, sub
 from workers.checks.links import Links
 
@@ -36,3 +38,18 @@ def test_reference_links_are_tagged():
     assert v.verdict == "hold" and "4 links" in v.reason and "reference-links" in v.tags
     v = Links().run(sub(body="https://en.wikipedia.org/wiki/A https://casino.example/"), ctx())
     assert v.verdict == "hold" and not v.tags
+
+
+@pytest.mark.parametrize(("body", "reason"), [
+    ("great song http://psnboss.com/?ref=2tGgp3pV6L", "referral"),
+    ("see shop.example.com/item?id=3&aff=991 now", "referral"),
+    ("top 10: http://www.google.ro/url?sa=t&q=&url=http://x.example.com", "redirector"),
+    ("read https://example.net/out?url=https://spam.example.com", "redirector"),
+])
+def test_referral_and_redirector_links_hold(body, reason):
+    v = Links().run(sub(body), ctx())
+    assert v.verdict == "hold" and reason in v.reason
+
+
+def test_an_ordinary_link_with_a_query_passes():
+    assert Links().run(sub("docs: https://example.org/search?q=python&page=2"), ctx()).verdict == "pass"

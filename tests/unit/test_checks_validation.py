@@ -93,3 +93,9 @@ def test_hostile_scan_agrees_with_the_patterns(text):
     assert _has_hostile(text) == bool("\x00" in text or SURROGATE.search(text) or CONTROL.search(text))
     ascii_text = "".join(chr(ord(c) % 128) for c in text)
     assert _has_hostile(ascii_text) == bool(CONTROL.search(ascii_text))
+
+
+def test_directional_marks_in_a_right_to_left_name_pass_but_overrides_do_not():
+    assert verdict(author="\u202bאסף שמש\u202c\u200e").verdict == "pass"
+    assert verdict(author="\u2067محمد\u2069").verdict == "pass"
+    assert verdict(author="\u202eevil").verdict == "invalid"

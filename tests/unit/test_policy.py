@@ -42,6 +42,14 @@ def test_rules_in_order():
     assert decide(Verdict("links", "hold"), P("reputation", tags=frozenset({"trusted-author"}))) == "held"
 
 
+def test_a_weak_hold_alone_publishes_and_joins_another_hold():
+    shouting = Verdict("noise", "hold", reason="shouting", tags=frozenset({"weak"}))
+    alone = Policy().decide([P("validation"), shouting, P("classifier")])
+    assert alone.status == "published" and "shouting" in alone.reason
+    both = Policy().decide([Verdict("links", "hold", reason="4 links"), shouting])
+    assert both.status == "held" and both.decided_by == "links,noise"
+
+
 def test_reasons_name_the_deciding_checks():
     d = Policy().decide([Verdict("links", "hold", reason="4 links"), Verdict("noise", "hold", reason="loud")])
     assert d.status == "held" and d.decided_by == "links,noise" and "links: 4 links" in d.reason

@@ -57,3 +57,10 @@ def test_wordpress_form_fields_map_to_json_fields():
     assert data == {"author": "T", "email": "t@example.org", "url": None, "body": "Body", "parent_id": None,
                     "phone": None}
     assert form_to_comment({"comment_parent": "abc"})["parent_id"] == "abc"
+
+
+def test_directional_marks_in_a_right_to_left_name_are_removed_not_refused():
+    # As YouTube and other systems wrap RTL names: embedding, pop, left-to-right mark.
+    assert load(author="\u202bאסף שמש\u202c\u200e")["author"] == "אסף שמש"
+    with pytest.raises(ValidationError, match="bidirectional"):
+        load(author="Ann\u202egnp.exe")

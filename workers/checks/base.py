@@ -15,6 +15,8 @@ PASS: VerdictName = "pass"  # noqa: S105
 HOLD: VerdictName = "hold"
 SPAM: VerdictName = "spam"
 INVALID: VerdictName = "invalid"
+# A tag on a ``hold`` that is a weak signal: the policy holds for it only when another check holds.
+WEAK = "weak"
 
 
 @dataclass(frozen=True, init=False)

@@ -10,6 +10,8 @@ when the classifier finds it spammy: citing sources is what careful commenters d
 
 from __future__ import annotations
 
+import re
+
 from workers.checks.base import HOLD, PASS, SPAM, CheckContext, Submission, Verdict
 from workers.checks.text import domain_of, links
 
@@ -30,6 +32,11 @@ def matches_domain(host: str, domains: frozenset[str]) -> str | None:
     return host if host in domains else None
 
 
+# A referral or affiliate code pays the poster for each click; a redirector (google.com/url?...,
+# ?url=https://...) hides the real destination like a shortener does. On the labelled corpus both
+# appear only in spam (docs/checks.md).
+REFERRAL = re.compile(r"(?i)[?&](?:ref|refid|referral|aff|affid|affiliate|partner|invite|promo)=|/(?:ref|aff|invite)/")
+REDIRECTOR = re.compile(r"(?i)^(?:https?://)?(?:www\.)?google\.[a-z.]+/url\?|[?&](?:url|u|q|target|redirect|dest)=https?")
 REFERENCE = frozenset({"reference-links"})
 
 
@@ -48,6 +55,10 @@ class Links:
         short = sorted(d for d in domains if matches_domain(d, SHORTENERS)) if domains else []
         if short:
             return Verdict(self.name, HOLD, 0.7, f"uses a link shortener: {', '.join(short)}")
+        if any(REFERRAL.search(link) for link in found):
+            return Verdict(self.name, HOLD, 0.7, "a link carries a referral or affiliate code")
+        if any(REDIRECTOR.search(link) for link in found):
+            return Verdict(self.name, HOLD, 0.7, "a link goes through a redirector that hides its destination")
         n = len(found)
         if n >= ctx.config.links_hold:
             reference = bool(domains) and all(matches_domain(d, ctx.config.reference_domains) for d in domains)
