@@ -40,3 +40,10 @@ def test_no_input_makes_any_check_or_the_policy_raise(author, email, body, url, 
         assert isinstance(v.score, float | int)
     decision = PIPELINE.policy.decide(verdicts)
     assert decision.status in ("published", "held", "rejected")
+
+
+def test_a_missing_body_is_invalid_not_a_crash():
+    # Rows written by something other than today's API may lack fields; the worker must still decide.
+    s = sub(None)
+    verdicts = [check.run(s, ctx(HISTORY, offline=True)) for check in CHECKS]
+    assert PIPELINE.policy.decide(verdicts).status == "rejected"

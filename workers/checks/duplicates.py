@@ -24,7 +24,8 @@ class Duplicates:
 
     def run(self, sub: Submission, ctx: CheckContext) -> Verdict:
         cfg = ctx.config
-        digest = content_hash(sub.body)
+        body = sub.body or ""
+        digest = content_hash(body)
         senders = ctx.history.duplicate_senders(sub.article_id, digest, sub.id, sub.created_at)
         if senders:
             email = (sub.email or "").lower()
@@ -32,17 +33,17 @@ class Duplicates:
             if any((email and s.email.lower() == email) or (author and s.author.strip().casefold() == author)
                    for s in senders):
                 return Verdict(self.name, SPAM, 1.0, "the same sender already posted this text on this article")
-            if len(sub.body.split()) > SHORT_WORDS:
+            if len(body.split()) > SHORT_WORDS:
                 return Verdict(self.name, HOLD, 0.6,
                                f"the same text was already posted on this article by {len(senders)} other sender(s)")
-        mine = shingles_of(sub.body)
+        mine = shingles_of(body)
         if len(mine) < MIN_SHINGLES:
             return Verdict(self.name, PASS, 0.0, "no earlier copy from this sender")
         if ctx.history.near_spam(mine, cfg.near_threshold, cfg.near_candidates):
             return Verdict(self.name, SPAM, 0.95, "nearly the same text as a comment a moderator marked spam")
         now = sub.created_at or datetime.now(UTC)
         copies = ctx.history.near_copies(mine, now - timedelta(seconds=cfg.near_window), sub.id,
-                                         cfg.near_threshold, cfg.near_candidates, len(sub.body))
+                                         cfg.near_threshold, cfg.near_candidates, len(body))
         if copies >= cfg.near_hold:
             return Verdict(self.name, HOLD, 0.7, f"{copies} near-copies of this text posted in the last "
                                                  f"{max(1, int(cfg.near_window // 3600))} hour(s)")

@@ -66,5 +66,5 @@ class Links:
                            f"{n} links (holds at {ctx.config.links_hold} or more)"
                            + ("; all to reference sites" if reference else ""),
                            tags=REFERENCE if reference else frozenset())
-        words = max(1, len(sub.body.split()))
+        words = max(1, len((sub.body or "").split()))
         return Verdict(self.name, PASS, min(1.0, n / words), f"{n} link(s)")
