@@ -9,4 +9,4 @@ RUN pip install . && useradd --system --home /app commentq && mkdir -p /app/inst
 USER commentq
 ENV COMMENTQ_INSTANCE_DIR=/app/instance
 EXPOSE 8000
-CMD ["gunicorn", "--bind", "0.0.0.0:8000", "--workers", "4", "--threads", "4", "service:create_app()"]
+CMD ["gunicorn", "--config", "python:service.gunicorn_conf", "--bind", "0.0.0.0:8000", "--workers", "4", "--threads", "4", "service:create_app()"]

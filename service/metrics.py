@@ -1,32 +1,56 @@
 """Prometheus metrics. Each app has its own registry (no process-global state to patch in tests).
 
-Counters describe this web process; the comment-status and queue-depth gauges are read from the
-database and the broker at scrape time, so they describe the whole deployment, workers included.
+Under gunicorn (``service/gunicorn_conf.py`` sets ``PROMETHEUS_MULTIPROC_DIR``) the counters and
+histograms are written to that directory by every worker process and ``/metrics`` exposes their sum,
+so any worker answers the same totals. Without it (tests, the Flask dev server) they describe this
+process. The comment-status and queue-depth gauges are read from the database and the broker at
+scrape time, so they describe the whole deployment, Celery workers included.
 """
 
 from __future__ import annotations
 
+import logging
+import os
 import time
+from pathlib import Path
 
 from flask import Flask, current_app, g, request
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Histogram, multiprocess, values
 from prometheus_client.core import GaugeMetricFamily
+
+log = logging.getLogger("commentq.metrics")
 
 
 class Metrics:
     def __init__(self, app: Flask) -> None:
+        # ``registry`` is what /metrics exposes; ``own`` holds this app's counters. They are the same
+        # registry unless counters are shared between processes through PROMETHEUS_MULTIPROC_DIR:
+        # then /metrics reads the directory instead (and must not expose this process's share twice).
+        multiproc_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+        if multiproc_dir and values.ValueClass is values.MutexValue:
+            # prometheus-client was imported before the variable was set: values stay in this
+            # process, and reading the directory would show none of them.
+            log.warning("PROMETHEUS_MULTIPROC_DIR was set after prometheus-client was imported; "
+                        "metrics describe this process only")
+            multiproc_dir = None
         self.registry = CollectorRegistry(auto_describe=True)
+        own = self.registry
+        if multiproc_dir:
+            Path(multiproc_dir).mkdir(parents=True, exist_ok=True)
+            multiprocess.MultiProcessCollector(self.registry, path=multiproc_dir)
+            own = CollectorRegistry(auto_describe=True)
+        self.multiprocess = bool(multiproc_dir)
         self.requests = Counter("commentq_http_requests_total", "HTTP requests", ["endpoint", "method", "status"],
-                                registry=self.registry)
+                                registry=own)
         self.latency = Histogram("commentq_http_request_seconds", "HTTP request latency", ["endpoint"],
-                                 registry=self.registry)
+                                 registry=own)
         self.submissions = Counter("commentq_submissions_total", "Comment submissions by outcome", ["outcome"],
-                                   registry=self.registry)
+                                   registry=own)
         self.decisions = Counter("commentq_moderator_decisions_total", "Moderator decisions", ["action"],
-                                 registry=self.registry)
+                                 registry=own)
         self.enqueue_failures = Counter("commentq_enqueue_failures_total",
                                         "Comments whose task could not be queued (the sweeper re-queues them)",
-                                        registry=self.registry)
+                                        registry=own)
         self.registry.register(_StoreCollector(app))
 
 

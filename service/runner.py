@@ -53,7 +53,8 @@ def run_all(host: str, port: int, worker_count: int) -> int:
     token = _prepare(env)
     py = sys.executable
     commands = {
-        "web": [py, "-m", "gunicorn", "--bind", f"{host}:{port}", "--workers", "2", "--threads", "4",
+        "web": [py, "-m", "gunicorn", "--config", "python:service.gunicorn_conf", "--bind", f"{host}:{port}",
+                "--workers", "2", "--threads", "4",
                 "--access-logfile", "-", "service:create_app()"],
         "worker": [py, "-m", "celery", "-A", "workers", "worker", "--loglevel", "INFO",
                    "--concurrency", str(worker_count), "--hostname", "worker@%h"],

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import sys
 import time
 
 import pytest
 from sqlalchemy import select
 
+from service.embedded_redis import free_port
 from service.models import AuditEvent, Comment, Status
 from tests.conftest import wait_for
+from tests.support import Http
 
 pytestmark = pytest.mark.integration
 
@@ -177,6 +180,44 @@ def test_readyz_and_metrics(stack):
     assert "# TYPE commentq_comments gauge" in metrics
     assert 'commentq_comments{status="published"}' in metrics
     assert "commentq_queue_depth" in metrics
+
+
+def _healthz_requests(http) -> float:
+    from prometheus_client.parser import text_string_to_metric_families
+
+    for family in text_string_to_metric_families(http.get("/metrics").text):
+        for sample in family.samples:
+            if (sample.name == "commentq_http_requests_total" and sample.labels.get("endpoint") == "/healthz"
+                    and sample.labels.get("status") == "200"):
+                return sample.value
+    return 0.0
+
+
+def test_request_counters_add_up_across_gunicorn_workers(stack):
+    # Two worker processes, each replaced after 5 requests (gunicorn's max_requests; a crash and
+    # restart is the same): whichever process answers a scrape must report every request served,
+    # including those of workers that have exited. The project's gunicorn.conf.py makes that so.
+    port = free_port()
+    cmd = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2",
+           "--max-requests", "5", "--max-requests-jitter", "0", "service:create_app()"]
+    proc = stack._spawn("web-recycling", cmd)
+    http = Http(f"http://127.0.0.1:{port}")
+    try:
+        wait_for(lambda: _up(http), timeout=60)
+        start = _healthz_requests(http)
+        for _ in range(40):
+            assert http.get("/healthz").status == 200
+        assert [_healthz_requests(http) for _ in range(4)] == [start + 40] * 4
+    finally:
+        stack.stop("web-recycling")
+        assert proc.poll() is not None
+
+
+def _up(http) -> bool:
+    try:
+        return http.get("/healthz", timeout=2).status == 200
+    except OSError:
+        return False
 
 
 def test_openapi_lists_the_contract(stack):
