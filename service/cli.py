@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -134,6 +135,55 @@ def requeue(status: str) -> None:
                 enqueue_comment(cid)
                 n += 1
     click.echo(f"requeued {n} comment(s)")
+
+
+# --- personal data ----------------------------------------------------------------------------
+@cli.group()
+def privacy() -> None:
+    """A commenter's personal data: export (access request), erase (erasure request), forget old IPs."""
+
+
+@privacy.command("export")
+@click.argument("email")
+@with_appcontext
+def privacy_export(email: str) -> None:
+    """Print, as JSON, every comment sent with EMAIL and what commentq holds about it."""
+    from service.privacy import export
+
+    with current_app.extensions["db"].session() as session:
+        click.echo(json.dumps(export(session, email), ensure_ascii=False, indent=2))
+
+
+@privacy.command("erase")
+@click.argument("email")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@with_appcontext
+def privacy_erase(email: str, yes: bool) -> None:
+    """Anonymise every comment sent with EMAIL (name, email, website, IP, user agent); the text stays."""
+    from service.privacy import erase
+
+    if not yes:
+        click.confirm("Erase this commenter's personal data from every comment? This cannot be undone",
+                      abort=True)
+    with current_app.extensions["db"].session() as session:
+        n = erase(session, email, actor="operator")
+    click.echo(f"erased the personal data of {n} comment(s)")
+
+
+@privacy.command("forget-ips")
+@click.option("--older-than", "days", type=click.IntRange(min=0), default=None,
+              help="Days (default: COMMENTQ_IP_RETENTION_DAYS).")
+@with_appcontext
+def privacy_forget_ips(days: int | None) -> None:
+    """Clear the IP address and user agent of decided comments older than the retention period."""
+    from service.privacy import forget_addresses
+
+    days = current_app.extensions["settings"].ip_retention_days if days is None else days
+    if days <= 0:
+        raise click.ClickException("no retention period: pass --older-than DAYS or set COMMENTQ_IP_RETENTION_DAYS")
+    with current_app.extensions["db"].session() as session:
+        n = forget_addresses(session, days)
+    click.echo(f"forgot the IP address of {n} comment(s) older than {days} days")
 
 
 @cli.command("run")

@@ -88,6 +88,7 @@ class Settings:
     sweep_interval: float = 30.0
     max_attempts: int = 5
     visibility_timeout: int = 300
+    ip_retention_days: int = 0
     log_level: str = "INFO"
     log_json: bool = True
     webhook_url: str | None = None
@@ -132,6 +133,8 @@ class Settings:
                 "sweep-outbox": {"task": "workers.tasks.sweep_outbox", "schedule": self.sweep_interval},
                 "retrain-classifier": {"task": "workers.tasks.retrain_classifier", "schedule": 600.0},
                 "sweep-notifications": {"task": "workers.notify.sweep_notifications", "schedule": 300.0},
+                **({"forget-old-addresses": {"task": "workers.privacy.forget_old_addresses", "schedule": 3600.0}}
+                   if self.ip_retention_days > 0 else {}),
             },
         }
 
@@ -174,6 +177,7 @@ def load(env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
         sweep_interval=_float(env, "COMMENTQ_SWEEP_INTERVAL", 30.0),
         max_attempts=_int(env, "COMMENTQ_MAX_ATTEMPTS", 5),
         visibility_timeout=_int(env, "COMMENTQ_VISIBILITY_TIMEOUT", 300),
+        ip_retention_days=_int(env, "COMMENTQ_IP_RETENTION_DAYS", 0),
         log_level=env.get("COMMENTQ_LOG_LEVEL") or "INFO",
         log_json=_bool(env.get("COMMENTQ_LOG_JSON"), True),
         webhook_url=env.get("COMMENTQ_WEBHOOK_URL") or None,
