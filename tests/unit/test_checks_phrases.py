@@ -9,15 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from workers.checks.promotion import (
-    PhraseSet,
-    first_class_of,
-    load_patterns,
-    load_phrases,
-    needles_of,
-    prefixes_of,
-    read_phrases,
-)
+from workers.checks.phrases import PhraseSet, first_class_of, needles_of, prefixes_of
+from workers.checks.promotion import load_patterns, load_phrases, read_phrases
 
 PHRASES = read_phrases()
 ALTERNATION = load_patterns()
