@@ -8,6 +8,7 @@ comment was left half-written.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -21,7 +22,7 @@ import pytest
 from sqlalchemy import select
 
 from service import create_app
-from service.models import AuditEvent, Comment, Status
+from service.models import Article, AuditEvent, Comment, Status
 from tests.chaos.conftest import FINAL, Load, ledger, new_article, send_comments
 from tests.conftest import wait_for
 from tests.support import Stack, postgres_admin_url
@@ -225,12 +226,118 @@ def test_spent_retries_end_in_failed_then_requeue(chaos_stack):
     wait_for(lambda: statuses(stack, slug)[cid] == Status.PUBLISHED, 20)
 
 
-# --- web ------------------------------------------------------------------------------------------
+# --- a poison comment ------------------------------------------------------------------------------
 def _children(pid: int) -> list[int]:
-    path = Path(f"/proc/{pid}/task/{pid}/children")
-    return [int(x) for x in path.read_text().split()] if path.exists() else []
+    """Child processes of ``pid``, whichever of its threads forked them."""
+    kids: list[int] = []
+    for path in Path(f"/proc/{pid}/task").glob("*/children"):
+        with contextlib.suppress(OSError):
+            kids += [int(x) for x in path.read_text().split()]
+    return kids
 
 
+def _pid_with_local_port(pids: list[int], port: int) -> int | None:
+    """Which of ``pids`` owns the TCP socket bound locally to ``port`` (a database client's end)."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            rows = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            cols = row.split()
+            if int(cols[1].rsplit(":", 1)[1], 16) == port:
+                inodes.add(f"socket:[{cols[9]}]")
+    for pid in pids:
+        try:
+            if any(os.readlink(fd) in inodes for fd in Path(f"/proc/{pid}/fd").iterdir()):
+                return pid
+        except OSError:
+            continue
+    return None
+
+
+def test_poison_comment_kills_its_worker_until_failed(chaos_stack):
+    """A comment that kills the worker process checking it, every time: after max_attempts
+    deliveries it is parked in `failed` (not redelivered forever, not lost) while the comments
+    around it are decided normally; once the poison is gone, `commentq requeue` publishes it.
+
+    How the comment is made poison, without a hook in commentq: the test holds a row lock on the
+    poison comment's article, so a worker that has claimed the comment and decided to publish it
+    waits on the article's comment count. The test finds that waiting database session, maps its
+    client port to the pool child that owns the socket and kills that child with SIGKILL (then ends
+    the orphaned session, which PostgreSQL would otherwise leave waiting on the lock). The lock only
+    makes the kill deterministic: watching the log for the comment would race checks that take
+    milliseconds."""
+    max_attempts = 3
+    stack = chaos_stack("postgresql", env={"COMMENTQ_MAX_ATTEMPTS": str(max_attempts)})
+    slug, poison_slug = new_article(stack), new_article(stack)
+    t0 = time.monotonic()
+    # FOR NO KEY UPDATE blocks the count update but not the foreign-key check of a new comment.
+    holder = psycopg.connect(stack.database_url)
+    holder.execute("SELECT id FROM articles WHERE slug = %s FOR NO KEY UPDATE", (poison_slug,))
+    watch = psycopg.connect(stack.database_url, autocommit=True)
+    kills: list[int] = []
+    try:
+        t, state = _live(stack, slug, 40, threads=4, pause=0.3)
+        wait_for(lambda: len(state["load"].accepted) >= 12, 30)
+        # Worded unlike the load's template, so the near-duplicate check has no reason to hold it.
+        resp = stack.http.post(f"/api/v1/articles/{poison_slug}/comments", json_body={
+            "author": "Priya", "email": "priya@example.org",
+            "body": "My grandfather kept bees behind the old chapel; your photos of the hives brought it all back."})
+        assert resp.status == 202, resp.text
+        cid, before = resp.json()["id"], len(state["load"].accepted)
+        ended: set[int] = set()
+        deadline = time.monotonic() + 45
+        while (status := statuses(stack, poison_slug)[cid]) != Status.FAILED:
+            assert status not in FINAL and time.monotonic() < deadline, f"{status} after {len(kills)} kills"
+            waiting = watch.execute("SELECT pid, client_port FROM pg_stat_activity "
+                                    "WHERE %s = ANY(pg_blocking_pids(pid))", (holder.info.backend_pid,)).fetchall()
+            for backend, port in waiting:
+                if backend in ended:
+                    continue
+                child = _pid_with_local_port(_children(stack.procs["worker"].pid), port)
+                assert child is not None, f"no worker process owns the session on port {port}"
+                os.kill(child, signal.SIGKILL)
+                kills.append(child)
+                watch.execute("SELECT pg_terminate_backend(%s)", (backend,))
+                ended.add(backend)
+            time.sleep(0.02)
+        load = _join(t, state)
+        led = ledger(stack, f"poison comment: kill -9 its worker process ({len(kills)}x)", slug, load, t0)
+    finally:
+        holder.close()  # the poison is gone: the article's row is free again
+        watch.close()
+    assert_clean(stack, slug, led, load)
+    assert led.accepted == led.sent == 40 and led.by_status.get(Status.FAILED, 0) == 0, led
+    assert before < led.accepted, "no comment was submitted after the poison one"
+    # Really redelivered after each death, and given up on at the limit.
+    assert len(kills) >= max_attempts - 1 and len(set(kills)) == len(kills), kills
+    app = create_app(stack.settings())
+
+    def trail() -> list[str]:
+        with app.extensions["db"].session() as s:
+            return list(s.scalars(select(AuditEvent.action).where(AuditEvent.comment_id == cid)
+                                  .order_by(AuditEvent.id)))
+
+    try:
+        with app.extensions["db"].session() as s:
+            assert s.get(Comment, cid).attempts == max_attempts
+        actions = trail()
+        assert actions == ["submit"] + ["claim"] * max_attempts + ["give-up"], actions
+        assert stack.http.get(f"/api/v1/comments/{cid}").json()["status"] == "pending"
+        assert "requeued 1" in stack.cli("requeue").stdout
+        wait_for(lambda: statuses(stack, poison_slug)[cid] == Status.PUBLISHED, 20)
+        with app.extensions["db"].session() as s:
+            count = s.scalar(select(Article.comment_count).where(Article.slug == poison_slug))
+        actions = trail()
+        assert actions[-3:] == ["requeue", "claim", "publish"] and actions.count("publish") == 1, actions
+        assert count == 1
+    finally:
+        app.extensions["db"].dispose()
+
+
+# --- web ------------------------------------------------------------------------------------------
 def test_kill_9_web_mid_request(chaos_stack):
     stack = chaos_stack()
     slug = new_article(stack)
