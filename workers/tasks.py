@@ -88,6 +88,10 @@ def process_comment(self, comment_id: str) -> str:  # noqa: ANN001
     if claimed is None:
         return "not claimed"
     session.refresh(comment)
+    # Operators see where a comment's checks started (and how often): a comment that keeps killing
+    # its worker shows as repeated attempts before its give-up line.
+    log.log(logging.INFO if comment.attempts == 1 else logging.WARNING, "checking comment, attempt %s of %s",
+            comment.attempts, settings.max_attempts)
 
     ctx = CheckContext(config=PolicyConfig.from_settings(settings), history=DbHistory(session))
     outcome = pipeline().run(submission_of(comment), ctx)

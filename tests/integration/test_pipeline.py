@@ -237,3 +237,4 @@ def test_logs_carry_the_comment_id_into_the_worker(stack, submit, final_status):
     lines = [json.loads(line) for line in worker_log.splitlines()
              if line.startswith("{") and cid in line and '"commentq.worker"' in line]
     assert lines and lines[0]["comment_id"] == cid and lines[0]["request_id"]
+    assert any(line["msg"].startswith("checking comment, attempt 1 of") for line in lines), lines
