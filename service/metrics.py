@@ -39,7 +39,6 @@ class Metrics:
             Path(multiproc_dir).mkdir(parents=True, exist_ok=True)
             multiprocess.MultiProcessCollector(self.registry, path=multiproc_dir)
             own = CollectorRegistry(auto_describe=True)
-        self.multiprocess = bool(multiproc_dir)
         self.requests = Counter("commentq_http_requests_total", "HTTP requests", ["endpoint", "method", "status"],
                                 registry=own)
         self.latency = Histogram("commentq_http_request_seconds", "HTTP request latency", ["endpoint"],

@@ -26,8 +26,8 @@ BIDI_OVERRIDES = re.compile("[\u202a-\u202e\u2066-\u2069]")
 SURROGATES = re.compile("[\ud800-\udfff]")
 # Directional marks, embeddings and isolates that right-to-left names carry when pasted from other
 # systems ("\u202bאסף שמש\u202c\u200e"): removed from a name rather than refused. Overrides
-# (U+202D, U+202E), which reorder what a reader sees, are still refused. Same set as
-# workers/checks/validation.py.
+# (U+202D, U+202E), which reorder what a reader sees, are still refused. The worker's validation
+# check uses this same set.
 NAME_BIDI_MARKS = re.compile("[\u200e\u200f\u061c\u202a-\u202c\u2066-\u2069]")
 # No quotes, angle brackets, backticks or backslashes anywhere: a commenter's URL is published
 # and ends up in href attributes, so it must not be able to close one.

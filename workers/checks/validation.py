@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
 
+from service.schemas import NAME_BIDI_MARKS
 from workers.checks.base import INVALID, PASS, CheckContext, Submission, Verdict
 from workers.checks.text import CONTROL, INVISIBLE
 
@@ -34,9 +35,8 @@ def _has_hostile(text: str) -> bool:
         raw = text.encode("ascii")
         return len(raw.translate(None, _ASCII_CONTROL)) != len(raw)
     return _HOSTILE.search(text) is not None
-# Directional marks, embeddings and isolates in a right-to-left name are formatting, not spoofing:
-# the API removes them (service/schemas.py, same set); overrides (U+202D, U+202E) stay refused.
-NAME_BIDI_MARKS = re.compile("[\u200e\u200f\u061c\u202a-\u202c\u2066-\u2069]")
+
+
 # A plain ASCII address that email-validator certainly accepts (dot-atom local part, a domain of
 # LDH labels and a letters-only TLD that is not special-use): checked by this regex alone, because
 # email-validator costs ~100 µs a call. Anything else goes through email-validator.
@@ -116,6 +116,8 @@ class Validation:
             elif CONTROL.search(value):  # (tab, CR and LF are not in CONTROL)
                 problems.append(f"{label} contains control characters")
                 broken.add(label)
+        # Directional marks in a right-to-left name are formatting, not spoofing: removed as the API
+        # removes them; overrides (U+202D, U+202E) stay refused through INVISIBLE.
         name = NAME_BIDI_MARKS.sub("", sub.author or "")
         author = unicodedata.normalize("NFKC", name) if "name" not in broken else ""
         body = unicodedata.normalize("NFKC", sub.body or "") if "comment" not in broken else ""
