@@ -67,8 +67,9 @@ def parse_date(value: str) -> datetime:
 
 
 def read_rows(path: str | Path) -> list[Row]:
-    """The labelled rows of one CSV (rows whose CLASS is not 0 or 1 are skipped). With a ``DATE``
-    column every labelled row needs a valid date: CorpusError otherwise (naming the line)."""
+    """The labelled rows of one CSV (rows whose CLASS is not 0 or 1 are skipped). Dates are all or
+    nothing: a row without one when others have one, or a DATE that is not ISO 8601, is a
+    CorpusError naming the line."""
     rows: list[Row] = []
     with Path(path).open(encoding="utf-8-sig", newline="") as fh:  # tolerate a byte-order mark
         reader = csv.DictReader(fh)
@@ -79,8 +80,8 @@ def read_rows(path: str | Path) -> list[Row]:
                 continue
             line = reader.line_num
             date = None
-            if has_date:
-                raw = rec.get("DATE") or ""
+            raw = (rec.get("DATE") or "").strip() if has_date else ""
+            if raw:
                 try:
                     date = parse_date(raw)
                 except ValueError:
@@ -92,6 +93,9 @@ def read_rows(path: str | Path) -> list[Row]:
 
             rows.append(Row(line, rec.get("CONTENT") or "", int(label), (rec.get("AUTHOR") or "").strip(),
                             opt("URL"), opt("EMAIL"), date, opt("ARTICLE"), rec.get("ARTICLE_TEXT") or None))
+    undated = next((r for r in rows if r.date is None), None)
+    if undated is not None and any(r.date for r in rows):
+        raise CorpusError(f"{path}, line {undated.line}: no DATE, but other rows have one (replay needs every date)")
     return rows
 
 
@@ -143,7 +147,8 @@ def evaluate(rows: Sequence[Row], *, config: Any = None, model_path: str | None 
     calibration = cache.get(history).calibration
 
     # Time order when dated (stable: equal dates keep file order); else one second apart.
-    order = sorted(range(len(rows)), key=lambda i: rows[i].date) if rows and rows[0].date else range(len(rows))
+    dated = bool(rows) and all(r.date for r in rows)
+    order = sorted(range(len(rows)), key=lambda i: rows[i].date) if dated else range(len(rows))
     articles: dict[str, int] = {}
     tally: Counter[str] = Counter()
     by_check: dict[str, Counter[str]] = {}

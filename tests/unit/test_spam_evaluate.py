@@ -75,13 +75,20 @@ def test_without_optional_columns_rows_are_one_second_apart_in_file_order(tmp_pa
     assert {s.article_id for s in recorder.seen} == {1} and recorder.seen[0].article_text is None
 
 
-def test_a_bad_date_is_a_clear_error_naming_the_line(tmp_path: Path):
+def test_a_bad_or_missing_date_is_a_clear_error_naming_the_line(tmp_path: Path):
     path = _write(tmp_path / "bad.csv", [{"CONTENT": "ok", "CLASS": "0", "DATE": "2024-01-01"},
                                          {"CONTENT": "ok", "CLASS": "0", "DATE": "yesterday"}])
     with pytest.raises(CorpusError, match="line 3: DATE 'yesterday'"):
         read_rows(path)
     result = CliRunner().invoke(spam, ["evaluate", str(path)])
     assert result.exit_code != 0 and "line 3" in result.output and "Traceback" not in result.output
+    partial = _write(tmp_path / "partial.csv", [{"CONTENT": "ok", "CLASS": "0", "DATE": "2024-01-01"},
+                                                {"CONTENT": "ok", "CLASS": "0", "DATE": ""}])
+    with pytest.raises(CorpusError, match="line 3: no DATE"):
+        read_rows(partial)
+    # An empty DATE column is no DATE column: file order.
+    empty = _write(tmp_path / "empty.csv", [{"CONTENT": "b", "CLASS": "0"}, {"CONTENT": "a", "CLASS": "0"}])
+    assert [r.date for r in read_rows(empty)] == [None, None]
 
 
 PITCH = "Visit our online pharmacy for cheap pills and discount meds, best prices on viagra and cialis"
@@ -108,8 +115,9 @@ def test_date_windows_behave_as_in_production(tmp_path: Path):
     text = "Has anyone tried this recipe at high altitude? Mine collapsed twice and I am not sure why at all"
 
     def rows(dates: list[str]) -> list[dict]:
-        return [{"CONTENT": text + "!" * n, "CLASS": "0", "EMAIL": f"p{n}@example.org", "DATE": d}
-                for n, d in enumerate(dates)]
+        ends = ["", " Thanks.", " Cheers."]
+        return [{"CONTENT": text + ends[n], "CLASS": "0", "EMAIL": f"p{n}@example.org", "AUTHOR": f"P{n}",
+                 "DATE": d} for n, d in enumerate(dates)]
 
     close = tmp_path / "close.csv"
     spread = tmp_path / "spread.csv"
