@@ -31,12 +31,15 @@ def test_preprocess_normalises_what_the_readme_says():
     # Links, bare domains and addresses are dropped: the links check judges them by destination,
     # and "has a link" must not be what the model learns spam is (Stack Exchange ham cites links).
     ("see http://www.spam.example.com/x?y now", "see now"),
-    ("as the docs say (https://docs.python.org/3/library/csv.html).", "as the docs say"),
+    ("as the docs say (https://docs.python.org/3/library/csv.html).", "as the docs say ( )."),
     ('<a href="https://t.example/">click</a> here', "click here"),
     ("visit www.example.net or mail me at ann@example.org", "visit or mail me at"),
     ("kidsmediausa.com is my site", "is my site"),
     # Digits are one token: phone numbers (pseudo-randomised in the corpus), prices and years alike.
     ("call 0800 123 4567 before 2024", "call 0 0 0 before 0"),
+    # The one link finder's rules: words with dots are words.
+    ("I use ASP.NET and VB.NET daily", "i use asp.net and vb.net daily"),
+    ("the article.To be honest", "the article.to be honest"),
 ])
 def test_preprocess_drops_links_and_folds_digits(raw: str, expected: str):
     assert c.preprocess(raw) == expected
