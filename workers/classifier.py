@@ -51,6 +51,7 @@ FEATURES = "word1-3,char2-5,binary-tfidf,l2,no-links,digits0,source-balanced,pla
 MODERATOR_WEIGHT = 3.0  # a moderator's decision counts as much as this many (average) corpus rows
 SYNTHETIC_WEIGHT = 0.5  # templated rows: coverage, not evidence; half a source's weight
 C = 10.0
+NORM = "l2"
 ATTRIBUTION = ("Trained on the YouTube Spam Collection (Alberto, Lochter, Almeida, ICMLA 2015; UCI ML Repository, "
                "CC BY 4.0), Wikipedia talk-page and Stack Exchange contributions (CC BY-SA), the SMS Spam "
                "Collection v.1 (Almeida, Gomez Hidalgo) and moderators' decisions; see LICENSES/NOTICE.md.")
@@ -126,11 +127,13 @@ class Model:
     # Platt's (a, b), already folded into ``intercept`` and the weights; kept so that a retrain
     # (workers/learning.py) applies the same calibration without re-running leave-one-source-out.
     calibration: tuple[float, float] = (1.0, 0.0)
+    norm: str = "l2"  # each analyzer's row normalisation: "l2" (sum of squares) or "l1" (sum)
 
     def __post_init__(self) -> None:
         # One dict probe per n-gram: the value packs idf * weight (real) and idf ** 2 (imaginary),
         # and complex addition adds both parts in one C-level ``sum``.
-        self._fast = [(ANALYZERS[kind], {f: complex(i * w, i * i) for f, (i, w) in t.items()})
+        l1 = self.norm == "l1"
+        self._fast = [(ANALYZERS[kind], {f: complex(i * w, i if l1 else i * i) for f, (i, w) in t.items()})
                       for kind, t in self.tables.items()]
 
     def probability(self, text: str, keep: dict[str, Any] | None = None) -> float:
@@ -144,7 +147,7 @@ class Model:
                 keep[kind] = feats
             total = sum(map(packed.get, feats, repeat(0j)))
             if total.imag > 0.0:
-                z += total.real / math.sqrt(total.imag)
+                z += total.real / (total.imag if self.norm == "l1" else math.sqrt(total.imag))
         if z >= 0:
             return 1.0 / (1.0 + math.exp(-z))
         e = math.exp(z)
@@ -154,7 +157,7 @@ class Model:
         doc = {"format": FORMAT, "version": self.version, "intercept": self.intercept,
                "examples": self.examples, "last_example_id": self.last_example_id,
                "attribution": ATTRIBUTION, "features": FEATURES,
-               "calibration": [round(self.calibration[0], 9), round(self.calibration[1], 9)],
+               "calibration": [round(self.calibration[0], 9), round(self.calibration[1], 9)], "norm": self.norm,
                "tables": {k: {f: [round(i, 6), round(w, 6)] for f, (i, w) in sorted(t.items())}
                           for k, t in self.tables.items()}}
         raw = json.dumps(doc, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
@@ -171,7 +174,7 @@ class Model:
             raise ValueError(f"unknown analyzers in spam model: {sorted(unknown)}")
         a, b = doc.get("calibration", (1.0, 0.0))
         return cls(doc["version"], float(doc["intercept"]), tables, int(doc.get("examples", 0)),
-                   int(doc.get("last_example_id", 0)), (float(a), float(b)))
+                   int(doc.get("last_example_id", 0)), (float(a), float(b)), str(doc.get("norm", "l2")))
 
 
 def _files(paths: Iterable[str | Path]) -> list[Path]:
@@ -265,7 +268,10 @@ class Vocabulary:
         cols = np.asarray(indices, dtype=np.int64)
         data = self.idf[cols] if len(cols) else np.zeros(0)
         X = csr_matrix((data, cols, np.asarray(indptr)), shape=(len(pre), len(self.terms)))
-        norms = np.sqrt(np.asarray(X.multiply(X).sum(axis=1)).ravel())
+        if NORM == "l1":
+            norms = np.asarray(X.sum(axis=1)).ravel()
+        else:
+            norms = np.sqrt(np.asarray(X.multiply(X).sum(axis=1)).ravel())
         norms[norms == 0] = 1.0
         return csr_matrix(X.multiply(1.0 / norms[:, None]))
 
@@ -351,10 +357,10 @@ def export(fitted: Fitted, pre_labels: Iterable[tuple[str, int]], calibration: t
     for vocab in fitted.vocabs:
         tables[vocab.kind] = {f: (float(vocab.idf[j]), a * float(coef[offset + j])) for j, f in enumerate(vocab.terms)}
         offset += len(vocab.terms)
-    digest = hashlib.sha256(f"{FORMAT}|{FEATURES}|C={C}|{a:.6f},{b:.6f}".encode())
+    digest = hashlib.sha256(f"{FORMAT}|{FEATURES}|{NORM}|C={C}|{a:.6f},{b:.6f}".encode())
     for t, y in pre_labels:
         digest.update(f"{y}\x1f{t}\x1e".encode("utf-8", "surrogatepass"))
-    model = Model("", a * float(fitted.clf.intercept_[0]) + b, tables, examples, last_example_id, (a, b))
+    model = Model("", a * float(fitted.clf.intercept_[0]) + b, tables, examples, last_example_id, (a, b), NORM)
     model.version = f"lr-{digest.hexdigest()[:12]}"
     return model
 
@@ -393,7 +399,9 @@ def train_sources(rows: Sequence[CorpusRow], *, z: Sequence[float] | None = None
     if z is None or tested is None:
         z, tested = out_of_source(rows)
     w = source_weights(sources, labels, synthetic_weight=0.0)
-    calibration = platt([z[i] for i in tested], [labels[i] for i in tested], [w[i] for i in tested])
+    calibration = (1.0, 0.0)  # one source, or one class held out: nothing to calibrate on
+    if len({labels[i] for i in tested}) == 2:
+        calibration = platt([z[i] for i in tested], [labels[i] for i in tested], [w[i] for i in tested])
     return train(texts, labels, source_weights(sources, labels), sources=sources, calibration=calibration)
 
 

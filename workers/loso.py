@@ -27,9 +27,12 @@ def held_out_sources(rows: Sequence[CorpusRow]) -> list[str]:
 
 def out_of_source(rows: Sequence[CorpusRow]) -> tuple[list[float], list[int]]:
     """Each tested row's decision value (uncalibrated log-odds) from the model trained without its
-    source; and the indices of the tested rows (synthetic rows get 0.0 and are not listed)."""
+    source; and the indices of the tested rows (synthetic rows get 0.0 and are not listed). With
+    fewer than two sources there is nothing to hold out: no row is tested."""
     z = [0.0] * len(rows)
     tested: list[int] = []
+    if len(held_out_sources(rows)) < 2:
+        return z, tested
     for held in held_out_sources(rows):
         train_idx = [i for i, r in enumerate(rows) if r.source != held]
         test_idx = [i for i, r in enumerate(rows) if r.source == held]
@@ -62,7 +65,6 @@ def report(rows: Sequence[CorpusRow], *, spam: float, hold: float,
         z, tested = out_of_source(rows)
     labels = [r.label for r in rows]
     weights = source_weights([r.source for r in rows], labels, synthetic_weight=0.0)
-    tested_set = set(tested)
     p = [0.0] * len(rows)
     for held in held_out_sources(rows):
         others = [i for i in tested if rows[i].source != held]
@@ -83,13 +85,12 @@ def report(rows: Sequence[CorpusRow], *, spam: float, hold: float,
         if spam_p:
             entry["spam_not_published"] = _pct(sum(x >= hold for x in spam_p), len(spam_p))
             entry["spam_rejected"] = _pct(sum(x >= spam for x in spam_p), len(spam_p))
-        if ham and spam_p:
-            entry["auc_within"] = round(float(roc_auc_score([labels[i] for i in idx], [p[i] for i in idx])), 4)
-        own = {labels[i] for i in idx}
-        other = [i for i in tested_set if rows[i].source != held and labels[i] not in own] if len(own) == 1 else \
-            [i for i in tested_set if rows[i].source != held]
-        both = idx + other
-        entry["auc"] = round(float(roc_auc_score([labels[i] for i in both], [z[i] for i in both])), 4)
+        if ham and spam_p:  # a video: both classes, its own AUC
+            entry["auc"] = round(float(roc_auc_score([labels[i] for i in idx], [z[i] for i in idx])), 4)
+        else:  # one class: against the other class's out-of-source scores from every other fold
+            other = [i for i in tested if rows[i].source != held and labels[i] != labels[idx[0]]]
+            both = idx + other
+            entry["auc"] = round(float(roc_auc_score([labels[i] for i in both], [z[i] for i in both])), 4)
         aucs.append(entry["auc"])
         table[held] = entry
     pt = [p[i] for i in tested]

@@ -93,13 +93,13 @@ def test_policy_is_configurable_from_the_environment(tmp_path: Path):
     assert status("Win at the CAS1NO tonight") == "rejected"  # disallowed, folded
     assert status("see https://a.org https://b.org https://c.org") == "published"  # below 5 links
     assert status("see https://www.spam.example/deal") == "rejected"
-    motto = "Follow your dreams and never give up"  # P(spam) about 0.94 with the shipped model
-    assert Pipeline().run(sub(motto), ctx()).decision.status == "rejected"
-    assert status(motto) == "published"  # model thresholds raised
+    pitch = "Lose weight fast with this natural supplement"  # P(spam) about 0.95 with the shipped model
+    assert Pipeline().run(sub(pitch), ctx()).decision.status == "held"
+    assert status(pitch) == "published"  # model thresholds raised
 
 
 def test_defaults_match_the_documented_values(tmp_path: Path):
     config = PolicyConfig.from_settings(load({"COMMENTQ_INSTANCE_DIR": str(tmp_path), "SECRET_KEY": "x"}))
     assert (config.links_hold, config.classifier_spam, config.classifier_hold, config.flood_limit) == (
-        2, 0.75, 0.6, "10 per hour")
+        2, 0.96, 0.6, "10 per hour")
     assert config.moderation_keys == () and config.disallowed_keys == () and config.blocked_domains == frozenset()
