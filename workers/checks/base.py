@@ -34,12 +34,17 @@ class Submission:
     honeypot: str | None = None
     parent_id: str | None = None
     created_at: datetime | None = None
+    # The article the comment is on (its title and plain text), for checks of relevance; None when
+    # unknown (``commentq spam evaluate`` fills them from the ARTICLE and ARTICLE_TEXT columns).
+    article_title: str | None = None
+    article_text: str | None = None
 
     def __init__(self, id: str, article_id: int, author: str, email: str, body: str,  # noqa: A002
                  url: str | None = None, ip: str | None = None, user_agent: str | None = None,
                  honeypot: str | None = None, parent_id: str | None = None,
-                 created_at: datetime | None = None) -> None:
-        # Filled like Verdict's (see there): one per comment, eleven fields.
+                 created_at: datetime | None = None, article_title: str | None = None,
+                 article_text: str | None = None) -> None:
+        # Filled like Verdict's (see there): one per comment, thirteen fields.
         d = self.__dict__
         d["id"] = id
         d["article_id"] = article_id
@@ -52,6 +57,8 @@ class Submission:
         d["honeypot"] = honeypot
         d["parent_id"] = parent_id
         d["created_at"] = created_at
+        d["article_title"] = article_title
+        d["article_text"] = article_text
 
 
 @dataclass(frozen=True, init=False)
