@@ -75,7 +75,13 @@ def normalised(text: str) -> str:
 
 
 def content_hash(text: str) -> str:
-    return hashlib.sha256(normalised(text).encode("utf-8", "surrogatepass")).hexdigest()
+    """SHA-256 of the normalised text; a text that normalises to nothing (emoji, symbols only:
+    "👍", "🙏❤️") is keyed on what the reader sees instead, so two different ones never collide
+    on the empty string."""
+    key = normalised(text)
+    if not key:
+        key = "\x00raw:" + squash_spaces(strip_tags(clean(text)))
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 @lru_cache(maxsize=2048)
@@ -85,6 +91,12 @@ def links(text: str) -> tuple[str, ...]:
     found = [m.group(0).rstrip(".,;:!?") for m in URL.finditer(text)]
     found += [m.group(1) for m in HREF.finditer(text) if not any(m.group(1) in f for f in found)]
     return tuple(found)
+
+
+@lru_cache(maxsize=2048)
+def found_links(text: str) -> tuple[tuple[str, str], ...]:
+    """(url, host) for every link in ``text``: the one list the checks judge links by."""
+    return tuple((link, domain_of(link)) for link in links(text))
 
 
 def domain_of(link: str) -> str:
