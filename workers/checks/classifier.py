@@ -14,6 +14,7 @@ import logging
 import time
 
 from workers.checks.base import CERTAIN, CLEAR_HAM, HOLD, PASS, SPAM, CheckContext, Submission, Verdict
+from workers.checks.links import without_neutral_links
 from workers.classifier import Model, explain, shipped_model
 from workers.history import History
 
@@ -56,7 +57,8 @@ class Classifier:
 
     def run(self, sub: Submission, ctx: CheckContext) -> Verdict:
         model = self.cache.get(ctx.history)
-        text = sub.body or ""
+        # Links to neutral hosts are the links check's to judge (see there), not the model's.
+        text = without_neutral_links(sub.body or "", sub.article_url)
         kept: dict = {}
         p = model.probability(text, kept)
         cfg = ctx.config

@@ -43,6 +43,20 @@ REFERENCE = frozenset({"reference-links"})
 AGAINST = frozenset({EVIDENCE})
 
 
+def without_neutral_links(text: str, article_url: str | None = None) -> str:
+    """``text`` with its links to neutral hosts (news, reference, docs, code, the article's own site)
+    taken out: what the classifier scores, so a citation is judged here, by where it goes, and not
+    by a text model that learned "a link means spam" from video comments. Other links stay."""
+    found = found_links(text)
+    if not found:
+        return text
+    own = host_of(article_url)
+    for url, host in found:
+        if host and is_neutral(host, own):
+            text = text.replace(url, " ")
+    return text
+
+
 class Links:
     name = "links"
 

@@ -52,6 +52,17 @@ SHARED_HOSTS = frozenset({
     "gmail.com", "outlook.com", "hotmail.com", "yahoo.com", "t.me", "telegram.me", "wa.me",
 })
 
+# Platforms where anyone publishes (the perennial-sources list names them as sources, mostly
+# "generally unreliable"): a link there is where video-comment spam sends readers, so they are not
+# neutral news; neither are the shared hosts above.
+USER_CONTENT = frozenset({
+    "amazon.com", "ancestry.com", "answers.com", "aol.com", "blogger.com", "discogs.com", "facebook.com",
+    "fandom.com", "findagrave.com", "flickr.com", "geni.com", "genius.com", "goodreads.com", "google.com",
+    "imdb.com", "knowyourmeme.com", "last.fm", "linkedin.com", "livejournal.com", "medium.com", "msn.com",
+    "quora.com", "rateyourmusic.com", "reddit.com", "researchgate.net", "scribd.com", "twitter.com",
+    "wordpress.com", "youtube.com", "telegram.com", "familysearch.org", "crunchbase.com", "celebritynetworth.com",
+})
+
 # Words that sell. STRONG: goods whose name alone is the spam (pharmacy, gambling, adult, fake
 # goods, paid links). SELLING: words that make a name or hostname an advert when stuffed with
 # others ("cheap", "best", "buy" + product). Matched as whole words of a name, and in hostnames
@@ -154,7 +165,10 @@ def is_neutral(host: str, own: str = "") -> bool:
     """A reference, documentation, code or news host, or the article's own site (``own``)."""
     if own and (host == own or host.endswith("." + own)):
         return True
-    return bool(matches_domain(host, REFERENCE_HOSTS) or matches_domain(host, news_domains()))
+    if matches_domain(host, REFERENCE_HOSTS):
+        return True
+    return bool(matches_domain(host, news_domains()) and not matches_domain(host, USER_CONTENT)
+                and not matches_domain(host, SHARED_HOSTS))
 
 
 def spam_listed(host: str) -> str | None:
