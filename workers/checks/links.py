@@ -29,7 +29,7 @@ from workers.checks.sites import (
     matches_domain,
     spam_listed,
 )
-from workers.checks.text import found_links
+from workers.checks.text import cut_links, found_links
 
 __all__ = ["Links", "matches_domain", "SHORTENERS"]
 
@@ -51,10 +51,8 @@ def without_neutral_links(text: str, article_url: str | None = None) -> str:
     if not found:
         return text
     own = host_of(article_url)
-    for url, host in found:
-        if host and is_neutral(host, own):
-            text = text.replace(url, " ")
-    return text
+    neutral = [link for link in found if is_neutral(link.site, own)]
+    return cut_links(text, neutral) if neutral else text
 
 
 class Links:
@@ -62,8 +60,8 @@ class Links:
 
     def run(self, sub: Submission, ctx: CheckContext) -> Verdict:
         found = found_links(sub.body or "")
-        urls = [url for url, _ in found]
-        hosts = sorted({host for _, host in found if host})
+        urls = [link.url for link in found]
+        hosts = sorted({link.site for link in found})
         blocklist = ctx.config.blocked_domains
         if blocklist:
             website = host_of(sub.url)

@@ -28,7 +28,7 @@ from functools import lru_cache
 from workers.checks.base import EVIDENCE, HEURISTIC, HOLD, PASS, SPAM, CheckContext, Submission, Verdict
 from workers.checks.links import REFERRAL
 from workers.checks.sites import SHORTENERS, commercial_host, host_of, matches_domain, spam_listed
-from workers.checks.text import fold_plain, found_links, strip_tags
+from workers.checks.text import cut_links, fold_plain, found_links, strip_tags
 
 PRAISE = re.compile(r"""(?x)\b(?:
     (?:great|nice|good|awesome|excellent|wonderful|fantastic|amazing|superb|brilliant|informative|useful|helpful|
@@ -92,6 +92,9 @@ def article_words(article_text: str) -> frozenset[str]:
 def generic_praise(body: str, article_text: str | None) -> tuple[str, frozenset[str]] | None:
     """(the praise found, the content words left) when ``body`` is generic praise that is not about
     the article, else None."""
+    found = found_links(body)
+    if found:
+        body = cut_links(body, found)  # the payload is judged by the check, not counted as words
     text = " ".join(fold_plain(strip_tags(body)).replace("\u2019", "'").split())
     m = PRAISE.search(text)
     if m is None:
@@ -115,7 +118,7 @@ class Relevance:
             return Verdict(self.name, PASS, 0.0, "not generic praise")
         praise, _ = found
         about = "nothing from the article" if sub.article_text else "no article text to compare"
-        hosts = [h for _, h in found_links(body) if h]
+        hosts = [link.site for link in found_links(body)]
         website = host_of(sub.url)
         payload = ([website] if website else []) + hosts
         if not payload:

@@ -22,6 +22,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 DATA = Path(__file__).resolve().parent / "data"
+MAX_LABELS = 5  # the most labels a listed domain has ("ncbi.nlm.nih.gov" has 4)
 
 REFERENCE_HOSTS = frozenset({
     "wikipedia.org", "wikimedia.org", "wiktionary.org", "wikidata.org", "wikibooks.org", "wikisource.org",
@@ -119,6 +120,8 @@ def host_of(url: str | None) -> str:
     except ValueError:
         return ""
     host = host.rstrip(".").lower()
+    if len(host) > 253:  # longer than any DNS name: not a host
+        return ""
     return host[4:] if host.startswith("www.") else host
 
 
@@ -127,12 +130,13 @@ def matches_domain(host: str, domains: frozenset[str]) -> str | None:
     host = host.rstrip(".").lower()
     if host in domains:
         return host
-    dot = host.find(".")
-    while dot != -1:
-        host = host[dot + 1:]
-        if host in domains:
-            return host
-        dot = host.find(".")
+    # Only the last MAX_LABELS labels can be a listed domain: a fixed number of probes, however
+    # many dots a hostile "host" has (each probe copies a suffix, so all of them would be quadratic).
+    labels = host.rsplit(".", MAX_LABELS)
+    for i in range(1, len(labels)):
+        candidate = ".".join(labels[i:])
+        if candidate in domains:
+            return candidate
     return None
 
 
@@ -214,11 +218,13 @@ def website_identity(url: str | None) -> str | None:
 
 
 def website_domain(url: str | None) -> str | None:
-    """The website's host as the key for "many comments with the same website": the host, except
-    that on a shared host (blogspot.com, github.com/ann) the identity with its path is used, and a
-    shared host's home page is None."""
+    """The website's host as the key for "many comments with the same website": the host
+    (``ann.blogspot.com`` is Ann's), except on a shared host itself, where the first path segment
+    names the site (``github.com/ann``); a shared host's home page is None."""
     ident = website_identity(url)
     if ident is None:
         return None
-    host = ident.split("/", 1)[0]
-    return ident if matches_domain(host, SHARED_HOSTS) else host
+    host, _, path = ident.partition("/")
+    if matches_domain(host, SHARED_HOSTS) == host and path:
+        return f"{host}/{path.split('/', 1)[0]}"  # github.com/ann/repo -> github.com/ann
+    return host

@@ -12,7 +12,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from service.linkfinder import find_links
+from service.linkfinder import Link, find_links
 
 # Zero-width and bidi-control characters (incl. U+FEFF, which ends many scraped comments).
 INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u00ad\u180e]")
@@ -89,9 +89,22 @@ def links(text: str) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=2048)
-def found_links(text: str) -> tuple[tuple[str, str], ...]:
-    """(url, host) for every link in ``text``: the one list the checks judge links by."""
-    return tuple((link, domain_of(link)) for link in links(text))
+def found_links(text: str) -> tuple[Link, ...]:
+    """Every link in ``text`` as the one link finder (``service.linkfinder``) reports it, run on
+    the cleaned text (``clean``): offsets are into ``clean(text)``; ``link.site`` is the host
+    without "www.". The list the checks judge links by."""
+    return find_links(clean(text))
+
+
+def cut_links(text: str, drop: tuple[Link, ...] | list[Link]) -> str:
+    """``clean(text)`` with the links ``drop`` (from ``found_links(text)``) replaced by a space."""
+    cleaned = clean(text)
+    parts, at = [], 0
+    for link in drop:
+        parts.append(cleaned[at:link.start])
+        at = link.end
+    parts.append(cleaned[at:])
+    return " ".join(parts)
 
 
 def domain_of(link: str) -> str:
