@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from service import store
 from service.models import LabelledExample
+from tests.conftest import wait_for
 from tests.integration.test_pipeline import FOUR_LINKS, held_ids
 
 pytestmark = pytest.mark.integration
@@ -41,7 +42,8 @@ def test_flattery_from_a_commercial_name_is_rejected_then_not_spam_publishes(sta
 def test_readme_walkthrough_four_wikipedia_links_held_then_approved_and_a_news_reply_publishes(
         stack, article, submit, final_status, moderator_token):
     cid = submit(FOUR_LINKS)["id"]
-    assert held_ids(stack, moderator_token) and cid in held_ids(stack, moderator_token)
+    item = wait_for(lambda: held_ids(stack, moderator_token).get(cid), timeout=10)
+    assert any(c["check"] == "links" and "4 links" in c["reason"] for c in item["checks"])
     assert _decide(stack, moderator_token, cid, "approve").json()["status"] == "published"
     reply = submit(NEWS_REPLY, parent_id=cid)["id"]
     assert final_status(reply) == "published"
@@ -57,6 +59,6 @@ def test_generic_praise_off_topic_with_a_website_is_held_when_the_article_has_te
     off_topic = submit("Very informative, thanks for sharing!", slug="sourdough",
                        url="https://some-site.example.org/")["id"]
     assert final_status(on_topic) == "published"
-    item = held_ids(stack, moderator_token).get(off_topic) or {}
+    item = wait_for(lambda: held_ids(stack, moderator_token).get(off_topic), timeout=10)
     relevance = [c for c in item.get("checks", []) if c["check"] == "relevance"]
     assert relevance and relevance[0]["verdict"] == "hold" and "nothing from the article" in relevance[0]["reason"]
