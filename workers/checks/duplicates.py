@@ -1,8 +1,10 @@
 """Duplicates: the same text again on the same article, and near-copies across articles.
 
 * Exact (same normalised text, same article): from the same sender it is spam, as in WordPress
-  ("you've already said that"); from someone else, a short text ("Nice!") is fine, a longer one is
-  held (copy-paste campaigns post one text under many names). Short common replies are not
+  ("you've already said that"); from someone else, a short text ("Nice!") is fine, and so is a
+  longer one that carries nothing to gain (two readers asking "Where can I find the full report
+  you mention?"); a longer copy with a link or a website is held (copy-paste campaigns post one
+  text under many names, for the link). Short common replies are not
   duplicates: the same sender may answer two *different* comments with "Thank you, glad it
   helped!" (up to ``SHORT_WORDS`` words; a longer text pasted under different comments is held).
   The same sender is the same email, or the same name for a text longer than ``SHORT_WORDS``
@@ -18,7 +20,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from workers.checks.base import HOLD, PASS, SPAM, CheckContext, Submission, Verdict
-from workers.checks.text import content_hash, shingles_of
+from workers.checks.text import content_hash, found_links, shingles_of
 
 SHORT_WORDS = 6  # an exact repeat this short from someone else is not suspicious
 MIN_SHINGLES = 5  # shorter texts are too common to call near-duplicates
@@ -42,7 +44,7 @@ class Duplicates:
                 return Verdict(self.name, SPAM, 1.0, "the same sender already posted this text on this article")
             if mine and not short:
                 return Verdict(self.name, HOLD, 0.6, "the same sender posted this text as a reply to another comment")
-            if not mine and not short:
+            if not mine and not short and (sub.url or found_links(body)):
                 return Verdict(self.name, HOLD, 0.6,
                                f"the same text was already posted on this article by {len(senders)} other sender(s)")
         mine = shingles_of(body)
