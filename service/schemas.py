@@ -247,7 +247,7 @@ class DecisionIn(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    action = fields.String(required=True, validate=validate.OneOf(["approve", "reject", "spam", "remove"]))
+    action = fields.String(required=True, validate=validate.OneOf(["approve", "reject", "spam", "remove", "not-spam"]))
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
 
 

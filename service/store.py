@@ -151,7 +151,11 @@ MODERATOR_MOVES: dict[str, tuple[tuple[str, ...], str]] = {
     "reject": ((Status.HELD, Status.FAILED), Status.REJECTED),
     "spam": ((Status.HELD, Status.PUBLISHED, Status.REJECTED, Status.FAILED), Status.REJECTED),
     "remove": ((Status.PUBLISHED,), Status.REMOVED),
+    # WordPress's "Not Spam" on its Spam folder: a rejected comment was wrong; publish it and
+    # teach the classifier (a labelled ham example, as ``approve`` gives).
+    "not-spam": ((Status.REJECTED,), Status.PUBLISHED),
 }
+LEARNING_ACTIONS = {"spam": 1, "approve": 0, "not-spam": 0}  # action -> the label it teaches
 
 
 def decide(session: Session, comment: Comment, action: str, moderator: str, note: str | None) -> bool:
@@ -167,9 +171,9 @@ def decide(session: Session, comment: Comment, action: str, moderator: str, note
     else:
         ok = transition(session, comment.id, allowed, to, action=action, actor=actor, note=note,
                         decided_by=actor) is not None
-    if ok and action in ("spam", "approve"):
+    if ok and action in LEARNING_ACTIONS:
         session.add(LabelledExample(comment_id=comment.id, author=comment.author, text=comment.body,
-                                    label=1 if action == "spam" else 0, source=actor))
+                                    label=LEARNING_ACTIONS[action], source=actor))
     return ok
 
 
