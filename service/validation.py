@@ -100,6 +100,13 @@ def clean_name(name: str) -> str:
     return _strip_tags(NAME_BIDI_MARKS.sub("", name)).strip()
 
 
+def public_name(name: str) -> str:
+    """A stored name as it may appear in public output: ``clean_name`` again (rows stored before the
+    tag rule), and any ``<`` still opening something tag-like replaced, so no output carries markup."""
+    name = clean_name(name)
+    return _LOOKS_LIKE_TAG.sub(lambda m: "\u2039" + m.group(0)[1:], name) if "<" in name else name
+
+
 def with_scheme(url: str) -> str:
     """``url`` with ``https://`` in front when it has no scheme (``www.example.org``), else as is.
     A leading ``name:`` without a dot is a scheme (``mailto:``, ``javascript:``), left to be refused;
