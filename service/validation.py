@@ -74,7 +74,7 @@ _TLD = re.compile(r"^(?:[^\W\d_]{2,63}|xn--[a-z0-9-]{1,59})$", re.IGNORECASE)
 # Top-level names that only ever mean a private network (RFC 6761, RFC 6762 appendix G, ICANN's
 # reserved ".internal"), so a website there is never reachable by the blog's readers.
 PRIVATE_TLDS = frozenset(SPECIAL_USE_DOMAIN_NAMES) | {"internal", "intranet", "lan", "home", "corp",
-                                                       "localdomain", "private", "example"}
+                                                       "localdomain", "private"}
 
 
 @dataclass(frozen=True)
@@ -89,7 +89,7 @@ class CommentFields:
 
 def _strip_tags(name: str) -> str:
     """The name without HTML tags (their text kept; script/style content dropped), entities as typed."""
-    if "<" not in name:
+    if "<" not in name or SURROGATE.search(name):  # (a lone surrogate is refused anyway)
         return name
     return html.unescape(nh3.clean(name, tags=set()))
 
@@ -203,6 +203,8 @@ def email_problem(email: str) -> str | None:
     problem = _hostile(email, multiline=False)
     if problem:
         return problem
+    if not email.isascii() and BODY_BIDI.search(email):
+        return "Contains bidirectional override characters."
     if len(email) > MAX_EMAIL:
         return f"Longer than maximum length {MAX_EMAIL}."
     if _PLAIN_EMAIL.match(email) and email.rsplit(".", 1)[-1].lower() not in _SPECIAL_TLDS:
@@ -237,6 +239,8 @@ def url_problem(url: str) -> str | None:
     problem = _hostile(url, multiline=False)
     if problem:
         return problem
+    if not url.isascii() and BODY_BIDI.search(url):
+        return "Contains bidirectional override characters."
     if len(url) > MAX_URL:
         return f"Longer than maximum length {MAX_URL}."
     if any(c.isspace() for c in url):
