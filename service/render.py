@@ -96,8 +96,8 @@ def render_body(text: str) -> str:
     text = INVISIBLE_CONTROLS.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
     body = _inline(text)
     paragraphs = [p.strip("\n") for p in _BLANK_LINE.split(body) if p.strip()]
-    parts = [p if _BLOCK_TAG.fullmatch(p) else "<p>" + "<br>".join(_keep_spaces(line) for line in p.split("\n")) + "</p>"
-             for p in paragraphs]
+    parts = [p if _BLOCK_TAG.fullmatch(p) else
+             "<p>" + "<br>".join(_keep_spaces(line) for line in p.split("\n")) + "</p>" for p in paragraphs]
     return _EMPTY_P.sub("", sanitise("".join(parts)))
 
 
