@@ -100,6 +100,7 @@ def article_page(slug: str):  # noqa: ANN201
         "article.html", article=article, paragraphs=paragraphs(article.body), threads=threads,
         submitted=_submitted_status(request.args.get("comment"), article.id),
         reply_to=reply_to, reply_author=reply_author, thread_depth=depth,
+        max_body_chars=current_app.extensions["settings"].max_body_chars,
         allowed_markup=render.ALLOWED_MARKUP_TEXT,
     )
 

@@ -41,17 +41,26 @@ def get_article(session: Session, slug: str) -> Article | None:
     return session.scalar(select(Article).where(Article.slug == slug))
 
 
-def put_article(session: Session, slug: str, title: str, url: str | None = None,
-                closed: bool = False, body: str | None = None) -> Article:
-    """Create or update an article by slug."""
+def put_article(session: Session, slug: str, title: str | None, url: str | None = None,
+                closed: bool | None = None, body: str | None = None) -> Article:
+    """Create an article, or change what is given of an existing one: ``None`` leaves a field as it
+    is (re-running ``commentq article put`` without ``--closed`` never reopens a closed article).
+
+    Raises ``StoreError`` (field ``title``) when a new article has no title.
+    """
     article = get_article(session, slug)
     if article is None:
-        article = Article(slug=slug, title=title, url=url, closed=closed, body=body, comment_count=0)
+        if not title:
+            raise StoreError("A new article needs a title.", "title")
+        article = Article(slug=slug, title=title, url=url, closed=bool(closed), body=body, comment_count=0)
         session.add(article)
     else:
-        article.title = title
-        article.url = url if url is not None else article.url
-        article.closed = closed
+        if title:
+            article.title = title
+        if url is not None:
+            article.url = url
+        if closed is not None:
+            article.closed = closed
         if body is not None:
             article.body = body
     session.commit()
