@@ -36,6 +36,13 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         raise ValueError(f"{name} must be an integer, got {raw!r}") from exc
 
 
+def _thread_depth(env: Mapping[str, str]) -> int:
+    depth = _int(env, "COMMENTQ_THREAD_DEPTH", 5)
+    if not 2 <= depth <= 20:
+        raise ValueError(f"COMMENTQ_THREAD_DEPTH must be between 2 and 20, got {depth}")
+    return depth
+
+
 def _float(env: Mapping[str, str], name: str, default: float) -> float:
     raw = env.get(name)
     if raw is None or raw == "":
@@ -74,6 +81,9 @@ class Settings:
     trusted_proxies: int = 0
     max_content_length: int = 64 * 1024
     max_body_chars: int = 10_000
+    # WordPress's "thread comments N levels deep": replies deeper than this are shown (and nested
+    # in the API) at this level, in time order, never dropped. 2 to 20 (WordPress offers 2 to 10).
+    thread_depth: int = 5
     links_hold: int = 2
     moderation_keys: tuple[str, ...] = ()
     disallowed_keys: tuple[str, ...] = ()
@@ -167,6 +177,7 @@ def load(env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
         trusted_proxies=_int(env, "COMMENTQ_TRUSTED_PROXIES", 0),
         max_content_length=_int(env, "COMMENTQ_MAX_CONTENT_LENGTH", 64 * 1024),
         max_body_chars=_int(env, "COMMENTQ_MAX_BODY_CHARS", 10_000),
+        thread_depth=_thread_depth(env),
         links_hold=_int(env, "COMMENTQ_LINKS_HOLD", 2),
         moderation_keys=_list(env.get("COMMENTQ_MODERATION_KEYS")),
         disallowed_keys=_list(env.get("COMMENTQ_DISALLOWED_KEYS")),
