@@ -56,7 +56,7 @@ class Submission:
                  honeypot: str | None = None, parent_id: str | None = None,
                  created_at: datetime | None = None, article_url: str | None = None,
                  article_title: str | None = None, article_text: str | None = None) -> None:
-        # Filled like Verdict's (see there): one per comment, thirteen fields.
+        # Filled like Verdict's (see there): one per comment, fourteen fields.
         d = self.__dict__
         d["id"] = id
         d["article_id"] = article_id
