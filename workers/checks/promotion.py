@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+
+from workers.checks.memo import MB, bytes_lru
 from pathlib import Path
 
 from workers.checks.base import HOLD, PASS, CheckContext, Submission, Verdict
@@ -45,12 +47,12 @@ def load_phrases(path: Path = PHRASES) -> PhraseSet:
     return PhraseSet(read_phrases(path))
 
 
-@lru_cache(maxsize=1024)
+@bytes_lru(8 * MB)
 def folded_text(text: str) -> str:
     return squash_spaces(fold(strip_tags(text)))
 
 
-@lru_cache(maxsize=1024)
+@bytes_lru(8 * MB)
 def plain_text(text: str) -> str:
     return squash_spaces(fold_plain(strip_tags(text)))
 
