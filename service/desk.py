@@ -14,7 +14,6 @@ import hmac
 import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -40,6 +39,7 @@ from service.db import get_session
 from service.errors import ApiError
 from service.models import Comment, Moderator, Status
 from service.render import render_body
+from service.security import safe_local_path
 
 bp = Blueprint("desk", __name__, url_prefix="/moderation")
 
@@ -158,12 +158,10 @@ def utc(value: datetime | None) -> str:
 
 
 def _safe_next(target: str | None, default: str) -> str:
-    """Only ever redirect back inside the desk."""
-    if target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and parts.path.startswith("/moderation") and "\\" not in target:
-            return target
-    return default
+    """Only ever redirect back inside the desk: ``target`` resolved as a browser would (tabs and
+    newlines dropped, backslashes as slashes), kept when it stays on this site under /moderation."""
+    settings = current_app.extensions["settings"]
+    return safe_local_path(target, settings.public_url or request.host_url, bp.url_prefix or "/moderation") or default
 
 
 @bp.errorhandler(HTTPException)

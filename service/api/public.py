@@ -105,6 +105,9 @@ def submit_comment(slug: str):  # noqa: ANN201
     except ValidationError:
         metrics.submissions.labels("invalid").inc()
         raise
+    # Where a form post goes back to is settled before anything is stored: a bad ``redirect_to``
+    # is ignored (back to the article), never an error after the comment was kept.
+    back_to = form_return_url(article) if is_form else None
     request_id = request.headers.get("X-Request-Id", "")[:64] or uuid.uuid4().hex
     request_id_var.set(request_id)
     session = get_session()
@@ -115,6 +118,7 @@ def submit_comment(slug: str):  # noqa: ANN201
         session.rollback()
         metrics.submissions.labels("invalid").inc()
         raise ApiError(exc.status, str(exc), {exc.field: [str(exc)]}) from exc
+    g.submission_stored = True  # counts against the rate limit, whatever the answer (security.py)
     comment_id_var.set(comment.id)
     log.info("comment received", extra={"article": article.slug})
     enqueue_comment(comment.id, request_id)
@@ -122,8 +126,7 @@ def submit_comment(slug: str):  # noqa: ANN201
     g.comment_id = comment.id
     location = url_for("public.comment_status", comment_id=comment.id)
     if is_form:
-        target = (safe_redirect(request.form.get("redirect_to"), article.url, settings.allowed_origins)
-                  or article.url or article_page_url(article.slug) or location)
+        target = back_to or location
         sep = "&" if "?" in target else "?"
         resp = redirect(f"{target.split('#')[0]}{sep}comment={comment.id}#comment-status", code=303)
         resp.headers["X-Comment-Location"] = location
@@ -134,6 +137,21 @@ def submit_comment(slug: str):  # noqa: ANN201
     resp.status_code = 202
     resp.headers["Location"] = location
     return resp
+
+
+def form_return_url(article: Article) -> str | None:
+    """Where a browser's form post returns: its ``redirect_to`` when that is the article's site, an
+    allowed origin or commentq's own (``safe_redirect``), else the article's URL, else its page here."""
+    settings = current_app.extensions["settings"]
+    return (safe_redirect(request.form.get("redirect_to"), article.url, settings.allowed_origins,
+                          own_url(settings))
+            or safe_redirect(article.url, article.url, ())
+            or article_page_url(article.slug))
+
+
+def own_url(settings: Any) -> str:
+    """commentq's own base URL: COMMENTQ_PUBLIC_URL, else the address this request came to."""
+    return settings.public_url or request.host_url
 
 
 def article_page_url(slug: str) -> str | None:
