@@ -20,7 +20,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     if overrides:
         settings = settings.with_overrides(**overrides)
 
-    from service import db, desk, errors, logs, metrics, notify, pages, queue, security
+    from service import db, desk, errors, guards, logs, metrics, notify, pages, queue, security
     from service.api import moderation, ops, public
     from service.celery_app import celery_init_app
 
@@ -41,6 +41,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
 
     db.init_app(app, settings)
     errors.init_app(app)
+    guards.init_app(app)
     metrics.init_app(app)
     celery_init_app(app, settings)
     security.init_app(app, settings)

@@ -29,6 +29,9 @@ class Database:
         self.engine: Engine = create_engine(self.url, **kwargs)
         if self.url.startswith("sqlite"):
             event.listen(self.engine, "connect", _sqlite_pragmas)
+        from service.guards import guard_engine
+
+        guard_engine(self.engine)
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
 
     @property

@@ -13,6 +13,7 @@ from marshmallow import ValidationError
 from service import store
 from service.db import get_session
 from service.errors import ApiError
+from service.guards import check_payload
 from service.logs import comment_id_var, request_id_var
 from service.metrics import get_metrics
 from service.models import Article, Comment, Status
@@ -95,6 +96,7 @@ def submit_comment(slug: str):  # noqa: ANN201
         raise ApiError(415, "Send application/json or an HTML form (application/x-www-form-urlencoded).",
                        {"Content-Type": [f"Unsupported: {mimetype or 'none'}."]})
     payload = form_to_comment(request.form.to_dict()) if is_form else parse_json_body()
+    check_payload(payload)
     article = _article_or_404(slug)
     if article.closed:
         metrics.submissions.labels("closed").inc()
