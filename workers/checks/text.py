@@ -13,6 +13,8 @@ import unicodedata
 
 from workers.checks.memo import MB, bytes_lru
 
+from service.linkfinder import find_links
+
 # Zero-width and bidi-control characters (incl. U+FEFF, which ends many scraped comments).
 INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u00ad\u180e]")
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -24,14 +26,6 @@ _SCHEME = re.compile(r"(?i)^[a-z][a-z0-9+.-]*://")
 _HOST_END = re.compile(r"[/?#:]")
 LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i"})
 
-URL = re.compile(
-    r"""(?ix)
-    \b(?:https?://|www\.)[^\s<>"'\]\[)]+
-    | \b[a-z0-9][a-z0-9-]{0,62}(?:\.[a-z0-9-]{1,63})*
-      \.(?:com|net|org|info|biz|ru|io|co|me|ly|tk|xyz|us|uk|de|tv|gl|gd|be|to|cc|in)\b(?:/[^\s<>"']*)?
-    """
-)
-HREF = re.compile(r"""href\s*=\s*["']?([^"'\s>]+)""", re.I)
 
 
 # The longest text the checks match on. NFKC can lengthen a text up to 18 times (U+FDFA), and
@@ -90,11 +84,12 @@ def content_hash(text: str) -> str:
 
 @bytes_lru(16 * MB)
 def links(text: str) -> tuple[str, ...]:
-    """Every link a reader could follow: bare URLs, www. names, domain-looking words, hrefs."""
-    text = clean(text)
-    found = [m.group(0).rstrip(".,;:!?") for m in URL.finditer(text)]
-    found += [m.group(1) for m in HREF.finditer(text) if not any(m.group(1) in f for f in found)]
-    return tuple(found)
+    """Every web link a reader could follow in ``text``, as absolute URLs, in order.
+
+    The one link finder (``service.linkfinder``, which the renderer uses too) run on the cleaned
+    text, so that a link hidden behind entities or compatibility characters is still found.
+    """
+    return tuple(link.url for link in find_links(clean(text)))
 
 
 def domain_of(link: str) -> str:
