@@ -58,8 +58,11 @@ def test_sqlite_read_only_spell_is_reported_then_recovered_without_restart(tmp_p
             old = gunicorn_children(web.pid)
             for pid in old:
                 os.kill(pid, signal.SIGKILL)
-            wait_for(lambda: (new := gunicorn_children(web.pid)) and set(new).isdisjoint(old) and _ok(stack, "/healthz"),
-                     timeout=60, interval=0.2)
+            def replaced() -> bool:
+                new = gunicorn_children(web.pid)
+                return bool(new) and set(new).isdisjoint(old) and _ok(stack, "/healthz")
+
+            wait_for(replaced, timeout=60, interval=0.2)
             spell = [post() for _ in range(3)]
             ready = stack.http.get("/readyz")
             assert set(spell) == {503}, spell  # honest: the store cannot take comments now

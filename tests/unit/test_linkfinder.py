@@ -91,7 +91,8 @@ def _best_of(fn, n: int = 3) -> float:  # noqa: ANN001
     return best
 
 
-@pytest.mark.parametrize("unit", ["1.2.", "a.", "www.", "ab.cd-", "http://a.org ", "x.com/", "(", "a" * 50 + ".co "])
+@pytest.mark.parametrize("unit", ["1.2.", "a.", "www.", "ab.cd-", "http://a.org ", "x.com/", "(", "a" * 50 + ".co ",
+                                  "http://a.bc/", "http://a.bc/(", "a.bc/.", "\u249b"])
 def test_linear_time(unit: str) -> None:
     """5× the text may cost at most 12× the time (quadratic would be 25×): a ratio, not a clock.
 

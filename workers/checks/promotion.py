@@ -14,11 +14,10 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-
-from workers.checks.memo import MB, bytes_lru
 from pathlib import Path
 
 from workers.checks.base import HOLD, PASS, CheckContext, Submission, Verdict
+from workers.checks.memo import MB, bytes_lru
 from workers.checks.phrases import PhraseSet
 from workers.checks.text import fold, fold_plain, squash_spaces, strip_tags
 

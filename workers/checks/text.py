@@ -11,9 +11,8 @@ import html
 import re
 import unicodedata
 
-from workers.checks.memo import MB, bytes_lru
-
 from service.linkfinder import find_links
+from workers.checks.memo import MB, bytes_lru
 
 # Zero-width and bidi-control characters (incl. U+FEFF, which ends many scraped comments).
 INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u00ad\u180e]")
