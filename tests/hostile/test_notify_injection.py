@@ -118,7 +118,7 @@ def test_hostile_values_never_inject_headers_or_fake_links(inbox, tmp_path) -> N
             assert len(raws) == 1, cid
             raw = raws[0]
             msg = message_from_bytes(raw, policy=default)
-            assert {k.lower() for k in msg.keys()} == HEADERS, (author, list(msg.keys()))
+            assert {k.lower() for k in list(msg.keys())} == HEADERS, (author, list(msg.keys()))
             assert len(msg.keys()) == len(HEADERS)
             assert msg.get_content_type() == "text/plain"
             head = raw.split(b"\r\n\r\n", 1)[0]
