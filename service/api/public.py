@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import uuid
 from typing import Any
 
 from flask import Blueprint, current_app, g, jsonify, redirect, request, url_for
@@ -14,7 +13,7 @@ from service import store
 from service.db import get_session
 from service.errors import ApiError
 from service.guards import check_payload
-from service.logs import comment_id_var, request_id_var
+from service.logs import comment_id_var, incoming_request_id, request_id_var
 from service.metrics import get_metrics
 from service.models import Article, Comment, Status
 from service.queue import enqueue_comment
@@ -110,7 +109,7 @@ def submit_comment(slug: str):  # noqa: ANN201
     # Where a form post goes back to is settled before anything is stored: a bad ``redirect_to``
     # is ignored (back to the article), never an error after the comment was kept.
     back_to = form_return_url(article) if is_form else None
-    request_id = request.headers.get("X-Request-Id", "")[:64] or uuid.uuid4().hex
+    request_id = g.get("request_id") or incoming_request_id(request.headers.get("X-Request-Id"))
     request_id_var.set(request_id)
     session = get_session()
     try:
