@@ -5,7 +5,7 @@ a value in an id, a slug or a field answered 503 "store unavailable" (issue 11).
 rule (``unstorable``):
 
 * every request: a path parameter holding such a character answers ``404`` (no such thing can
-  exist), a query parameter ``400`` naming it;
+  exist), a query parameter ``422`` naming it (the contract's status for field errors);
 * request bodies: ``check_payload`` names the field (``422``) before the schema or the store see it;
 * the engine: a ``before_cursor_execute`` listener refuses any statement parameter holding one
   (``UnstorableValue``, answered ``422``), so a path this module forgot cannot become an outage.
@@ -83,7 +83,7 @@ def guard_engine(engine: Engine) -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Check every request's path and query parameters; map ``UnstorableValue`` to ``422``."""
+    """Check every request's path (404) and query (422) parameters; map ``UnstorableValue`` to ``422``."""
 
     @app.before_request
     def _refuse_unstorable_parameters() -> None:
@@ -96,7 +96,7 @@ def init_app(app: Flask) -> None:
             if problem:
                 errors[name.replace("\x00", "\\0")] = [problem]
         if errors:
-            raise ApiError(400, "The request has invalid query parameters.", errors)
+            raise ApiError(422, "The request has invalid query parameters.", errors)
 
     @app.errorhandler(UnstorableValue)
     def _unstorable(_exc: UnstorableValue):  # noqa: ANN202
