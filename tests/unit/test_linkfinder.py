@@ -103,4 +103,7 @@ def test_linear_time(unit: str) -> None:
     large = unit * (100_000 // len(unit) + 1)
     t_small = max(_best_of(lambda: find_links(small)), 1e-4)
     t_large = _best_of(lambda: find_links(large))
+    if t_large >= 12 * t_small:  # one retry: a noisy neighbour on a shared 2-core box
+        t_small = max(_best_of(lambda: find_links(small), 5), 1e-4)
+        t_large = _best_of(lambda: find_links(large), 5)
     assert t_large < 12 * t_small, f"{unit!r}: {t_small * 1e3:.2f} ms → {t_large * 1e3:.2f} ms"
