@@ -44,7 +44,8 @@ from service.security import safe_local_path
 
 bp = Blueprint("desk", __name__, url_prefix="/moderation")
 
-ACTIONS = ("approve", "reject", "spam", "remove")
+ACTIONS = ("approve", "reject", "spam", "remove", "not-spam")
+LABELS = {"not-spam": "Not spam"}
 QUEUE_STATUSES = (Status.HELD, Status.FAILED, Status.PUBLISHED, Status.REJECTED, Status.REMOVED,
                   Status.RECEIVED, Status.CHECKING)
 PER_PAGE = 25
@@ -164,7 +165,7 @@ def _guard():  # noqa: ANN202
 @bp.app_context_processor
 def _template_helpers() -> dict[str, Any]:
     return {"csrf_token": csrf_token if has_request_context() else (lambda: ""),
-            "render_body": render_body, "ACTIONS": ACTIONS,
+            "render_body": render_body, "ACTIONS": ACTIONS, "LABELS": LABELS,
             "MOVES": store.MODERATOR_MOVES}
 
 
@@ -298,7 +299,8 @@ def _note_arg() -> str | None:
     return note or None
 
 
-PAST = {"approve": "approved", "reject": "rejected", "spam": "marked as spam", "remove": "removed"}
+PAST = {"approve": "approved", "reject": "rejected", "spam": "marked as spam", "remove": "removed",
+        "not-spam": "marked as not spam"}
 
 
 @bp.post("/comments/<comment_id>/decision")

@@ -86,7 +86,7 @@ def build_spec() -> dict[str, Any]:
         "responses": {"200": _ok("ModerationItem"), "401": _err("No valid token"),
                       "404": _err("No such comment")}}})
     spec.path(path="/api/v1/moderation/comments/{comment_id}/decision", operations={"post": {
-        "summary": "approve | reject | spam | remove (audited; spam and approve teach the classifier)",
+        "summary": "approve | reject | spam | remove | not-spam (audited; spam, approve, not-spam teach)",
         "security": auth, "parameters": [cid],
         "requestBody": {"required": True, "content": {"application/json": {"schema": "Decision"}}},
         "responses": {"200": {"description": "Decision applied"}, "401": _err("No valid token"),

@@ -36,6 +36,13 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         raise ValueError(f"{name} must be an integer, got {raw!r}") from exc
 
 
+def _thread_depth(env: Mapping[str, str]) -> int:
+    depth = _int(env, "COMMENTQ_THREAD_DEPTH", 5)
+    if not 2 <= depth <= 20:
+        raise ValueError(f"COMMENTQ_THREAD_DEPTH must be between 2 and 20, got {depth}")
+    return depth
+
+
 def _float(env: Mapping[str, str], name: str, default: float) -> float:
     raw = env.get(name)
     if raw is None or raw == "":
@@ -74,11 +81,18 @@ class Settings:
     trusted_proxies: int = 0
     max_content_length: int = 64 * 1024
     max_body_chars: int = 10_000
+    # WordPress's "thread comments N levels deep": replies deeper than this are shown (and nested
+    # in the API) at this level, in time order, never dropped. 2 to 20 (WordPress offers 2 to 10).
+    thread_depth: int = 5
     links_hold: int = 2
     moderation_keys: tuple[str, ...] = ()
     disallowed_keys: tuple[str, ...] = ()
     classifier_spam: float = 0.75
     classifier_hold: float = 0.6
+    classifier_reject: float = 0.97
+    classifier_ham: float = 0.1
+    website_senders_hold: int = 3
+    disallowed_list: bool = True
     retrain_every: int = 5
     blocked_domains: tuple[str, ...] = ()
     trusted_after: int = 1
@@ -169,11 +183,16 @@ def load(env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
         trusted_proxies=_int(env, "COMMENTQ_TRUSTED_PROXIES", 0),
         max_content_length=_int(env, "COMMENTQ_MAX_CONTENT_LENGTH", 64 * 1024),
         max_body_chars=_int(env, "COMMENTQ_MAX_BODY_CHARS", 10_000),
+        thread_depth=_thread_depth(env),
         links_hold=_int(env, "COMMENTQ_LINKS_HOLD", 2),
         moderation_keys=_list(env.get("COMMENTQ_MODERATION_KEYS")),
         disallowed_keys=_list(env.get("COMMENTQ_DISALLOWED_KEYS")),
         classifier_spam=_float(env, "COMMENTQ_CLASSIFIER_SPAM", 0.75),
         classifier_hold=_float(env, "COMMENTQ_CLASSIFIER_HOLD", 0.6),
+        classifier_reject=_float(env, "COMMENTQ_CLASSIFIER_REJECT", 0.97),
+        classifier_ham=_float(env, "COMMENTQ_CLASSIFIER_HAM", 0.1),
+        website_senders_hold=_int(env, "COMMENTQ_WEBSITE_SENDERS_HOLD", 3),
+        disallowed_list=_bool(env.get("COMMENTQ_DISALLOWED_LIST"), True),
         retrain_every=_int(env, "COMMENTQ_RETRAIN_EVERY", 5),
         blocked_domains=tuple(d.lower() for d in _list(env.get("COMMENTQ_BLOCKED_DOMAINS"))),
         trusted_after=_int(env, "COMMENTQ_TRUSTED_AFTER", 1),

@@ -18,6 +18,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from service.models import Comment, LabelledExample, SpamModel, Status
+from workers.checks.sites import website_domain, website_identity
 from workers.checks.text import shingles_of, similar
 
 
@@ -25,6 +26,7 @@ from workers.checks.text import shingles_of, similar
 class Sender:
     author: str
     email: str
+    parent_id: str | None = None  # the comment it replied to
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,11 @@ class History(Protocol):
 
     def recent_texts(self, since: datetime, exclude_id: str, limit: int = 300) -> list[EarlierText]: ...
 
+    def website_senders(self, key: str, *, since: datetime, email: str, exclude_id: str, limit: int = 500) -> int:
+        """How many senders (distinct emails) other than ``email`` gave a website whose
+        ``sites.website_domain`` is ``key`` since ``since``."""
+        ...
+
     def spam_texts(self, limit: int = 300) -> list[str]: ...
 
     def near_copies(self, marks: frozenset[int], since: datetime, exclude_id: str, threshold: float,
@@ -72,7 +79,14 @@ class History(Protocol):
 
 
 def _norm_url(url: str | None) -> str | None:
-    return url.strip().rstrip("/").lower() if url and url.strip() else None
+    """The website as reputation keys it (``sites.website_identity``): None for a shared host's
+    home page, which identifies nobody."""
+    return website_identity(url)
+
+
+def _like(text: str) -> str:
+    """A LIKE pattern matching ``text`` anywhere (``\\`` escapes)."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
 class DbHistory:
@@ -88,14 +102,14 @@ class DbHistory:
     def duplicate_senders(self, article_id: int, digest: str, exclude_id: str,
                           before: datetime | None = None, limit: int = 20) -> list[Sender]:
         # Only earlier comments count, so two copies checked at once do not reject each other.
-        q = select(Comment.author, Comment.email).where(
+        q = select(Comment.author, Comment.email, Comment.parent_id).where(
             Comment.article_id == article_id,
             Comment.content_hash == digest,
             Comment.id != exclude_id,
         )
         if before is not None:
             q = q.where(Comment.created_at < before)
-        return [Sender(a or "", e or "") for a, e in self.session.execute(q.limit(limit)).all()]
+        return [Sender(a or "", e or "", p) for a, e, p in self.session.execute(q.limit(limit)).all()]
 
     def recent_count(self, *, ip: str | None, email: str | None, since: datetime, exclude_id: str) -> int:
         if not ip and not email:
@@ -137,7 +151,8 @@ class DbHistory:
             conds.append(Comment.ip == ip)
         norm = _norm_url(url)
         if norm:
-            conds.append(func.lower(Comment.url).in_([norm, norm + "/"]))
+            # Narrowed by the host's text here; compared by identity below ("www.", scheme, slash).
+            conds.append(func.lower(Comment.url).like(_like(norm.split("/", 1)[0]), escape="\\"))
         spam_email = spam_ip = spam_url = 0
         if conds:
             for e, i, u in self.session.execute(marked.where(or_(*conds)).distinct().limit(200)).all():
@@ -160,6 +175,19 @@ class DbHistory:
             .order_by(Comment.created_at.desc()).limit(limit)
         ).all()
         return [EarlierText(i, a, b or "", e or "") for i, a, b, e in rows]
+
+    def website_senders(self, key: str, *, since: datetime, email: str, exclude_id: str, limit: int = 500) -> int:
+        # The URL column holds what people typed; the database narrows by the host text, and the
+        # same key function as the check decides (so "www." and schemes cannot split one site).
+        pattern = _like(key.split("/", 1)[0])
+        rows = self.session.execute(
+            select(Comment.email, Comment.url)
+            .where(Comment.created_at >= since, Comment.id != exclude_id, Comment.url.is_not(None),
+                   func.lower(Comment.url).like(pattern, escape="\\"))
+            .order_by(Comment.created_at.desc()).limit(limit)
+        ).all()
+        me = email.lower()
+        return len({(e or "").lower() for e, u in rows if website_domain(u) == key and (e or "").lower() != me})
 
     def spam_texts(self, limit: int = 300) -> list[str]:
         rows = self.session.execute(
@@ -207,6 +235,7 @@ class _Seen:
     url: str | None
     created_at: datetime | None
     status: str = Status.PUBLISHED
+    parent_id: str | None = None
     marked_spam: bool = False
     sender: Sender | None = None  # built at the first duplicate lookup, then reused
 
@@ -234,6 +263,7 @@ class MemoryHistory:
         self.hashes: dict[tuple[int, str], list[_Seen]] = {}
         self.by_email: dict[str, list[_Seen]] = {}
         self.by_ip: dict[str, list[_Seen]] = {}
+        self.by_website: dict[str, list[_Seen]] = {}
         self.by_shingle: dict[int, list[int]] = {}
         self.marks: list[frozenset[int]] = []
         self.marked: list[_Seen] = []
@@ -241,8 +271,9 @@ class MemoryHistory:
 
     def remember(self, article_id: int, digest: str, comment_id: str, *, body: str = "", author: str = "",
                  email: str = "", ip: str | None = None, url: str | None = None,
-                 created_at: datetime | None = None, status: str = Status.PUBLISHED) -> None:
-        row = _Seen(comment_id, article_id, digest, body, author, email, ip, url, created_at, status)
+                 created_at: datetime | None = None, status: str = Status.PUBLISHED,
+                 parent_id: str | None = None) -> None:
+        row = _Seen(comment_id, article_id, digest, body, author, email, ip, url, created_at, status, parent_id)
         index = len(self.seen)
         self.seen.append(row)
         self.by_id[comment_id] = row
@@ -250,6 +281,9 @@ class MemoryHistory:
         _append(self.by_email, email.lower(), row)
         if ip:
             _append(self.by_ip, ip, row)
+        site = website_domain(url)
+        if site:
+            _append(self.by_website, site, row)
         marks = shingles_of(body)
         self.marks.append(marks)
         by_shingle = self.by_shingle
@@ -279,7 +313,7 @@ class MemoryHistory:
         senders = []
         for r in islice(rows, limit):
             if r.sender is None:
-                r.sender = Sender(r.author, r.email)
+                r.sender = Sender(r.author, r.email, r.parent_id)
             senders.append(r.sender)
         return senders
 
@@ -314,6 +348,12 @@ class MemoryHistory:
         rows = (r for r in reversed(self.seen) if r.id != exclude_id
                 and (r.created_at is None or r.created_at >= since))
         return [EarlierText(r.id, r.article_id, r.body, r.email) for r in islice(rows, limit)]
+
+    def website_senders(self, key: str, *, since: datetime, email: str, exclude_id: str, limit: int = 500) -> int:
+        me = email.lower()
+        rows = self.by_website.get(key, [])[-limit:]
+        return len({r.email.lower() for r in rows if r.id != exclude_id and r.email.lower() != me
+                    and (r.created_at is None or r.created_at >= since)})
 
     def spam_texts(self, limit: int = 300) -> list[str]:
         return list(islice((r.body for r in reversed(self.marked) if r.marked_spam and r.status == Status.REJECTED),

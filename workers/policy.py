@@ -1,17 +1,22 @@
 """The policy: turns the checks' verdicts into publish, hold or reject, and says why.
 
-Rules, in order (docs/checks.md explains them with the figures behind them):
+No statistical signal rejects on its own unless it is very sure; when signals disagree, a person
+decides. Rules, in order (docs/checks.md explains them with the figures behind them):
 
 1. any ``invalid`` verdict rejects;
-2. a ``spam`` verdict from a rule check (honeypot, duplicates, word lists, blocklisted link,
-   reputation) rejects: each is a precise signal;
-3. the classifier's ``spam`` verdict (P(spam) >= ``classifier_spam``) rejects, unless the author is
-   trusted (earlier published comments) or the links check holds it for links that all go to
-   reference sites: then a person decides (a researcher's four Wikipedia links are held);
-4. a classifier ``hold`` together with a ``promotion`` hit rejects (two independent signals);
-5. any ``hold`` holds, except a classifier ``hold`` alone for a trusted author, which publishes,
+2. a ``spam`` verdict from a rule on a fact or a list (honeypot, a blocklisted or spam-list
+   domain, the same sender's duplicate, reputation) rejects: each is specific;
+3. a ``spam`` verdict from a *heuristic* rule (tag ``heuristic``: a commercial name with a
+   commercial website, generic praise carrying a commercial link) rejects, unless the classifier
+   finds the text clearly ham (``clear-ham``): then it is held;
+4. the classifier's ``spam`` verdict: for a trusted author, or when the links check holds for links
+   that all go to reference sites, it holds; past ``classifier_reject`` (tag ``certain``) it rejects
+   alone; with an ``evidence`` hold from a rule it rejects (two independent signals); alone it holds;
+5. ``evidence`` holds from two different rule checks, or one with the classifier's ``hold``, reject
+   (not for a trusted author, and not when the classifier finds the text clearly ham: then they hold);
+6. any ``hold`` holds, except a classifier ``hold`` alone for a trusted author, which publishes,
    and a ``weak`` hold (shouting), which only joins the reasons of another hold;
-6. otherwise the comment is published.
+7. otherwise the comment is published.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from dataclasses import dataclass, field
 
 from service.models import Status
 from service.settings import Settings
-from workers.checks.base import HOLD, INVALID, PASS, SPAM, WEAK, Verdict
+from workers.checks.base import CERTAIN, CLEAR_HAM, EVIDENCE, HEURISTIC, HOLD, INVALID, PASS, SPAM, WEAK, Verdict
 
 CLASSIFIER = "classifier"
 REFERENCE_DOMAINS = frozenset({
@@ -28,7 +33,7 @@ REFERENCE_DOMAINS = frozenset({
     "github.com", "gitlab.com", "python.org", "readthedocs.io", "stackoverflow.com", "w3.org", "ietf.org",
     "rfc-editor.org", "mozilla.org", "nih.gov", "who.int", "europa.eu", "un.org",
 })
-CORROBORATING = ("promotion",)  # a hold from these plus a classifier hold rejects
+CORROBORATING = ("promotion",)  # holds from these count as ``evidence`` whatever their tags
 
 
 @dataclass(frozen=True)
@@ -42,6 +47,10 @@ class PolicyConfig:
     blocked_domains: frozenset[str] = field(default_factory=frozenset)
     classifier_spam: float = 0.75
     classifier_hold: float = 0.6
+    classifier_reject: float = 0.97
+    classifier_ham: float = 0.1
+    website_senders_hold: int = 3
+    disallowed_list: bool = True
     flood_limit: str = "10 per hour"
     trusted_after: int = 1
     shared_ip_senders: int = 2
@@ -57,7 +66,8 @@ class PolicyConfig:
     @classmethod
     def from_settings(cls, settings: Settings) -> PolicyConfig:
         extra = {name: getattr(settings, name) for name in
-                 ("trusted_after", "near_threshold", "near_window", "near_hold") if hasattr(settings, name)}
+                 ("trusted_after", "near_threshold", "near_window", "near_hold", "classifier_reject",
+                  "classifier_ham", "website_senders_hold", "disallowed_list") if hasattr(settings, name)}
         return cls(
             max_body_chars=settings.max_body_chars,
             links_hold=settings.links_hold,
@@ -83,6 +93,10 @@ def _join(verdicts: list[Verdict]) -> tuple[str, str]:
     return "; ".join(f"{v.check}: {v.reason}" for v in verdicts), ",".join(v.check for v in verdicts)
 
 
+def _evidence(v: Verdict) -> bool:
+    return v.verdict == HOLD and v.check != CLASSIFIER and (EVIDENCE in v.tags or v.check in CORROBORATING)
+
+
 class Policy:
     """Combines the verdicts (see the module docstring for the rules)."""
 
@@ -91,24 +105,42 @@ class Policy:
         if invalid:
             return Decision(Status.REJECTED, *_join(invalid))
         rule_spam = [v for v in verdicts if v.verdict == SPAM and v.check != CLASSIFIER]
+        specific = [v for v in rule_spam if HEURISTIC not in v.tags]
+        if specific:
+            return Decision(Status.REJECTED, *_join(specific))
+        model = next((v for v in verdicts if v.check == CLASSIFIER), None)
+        clear_ham = model is not None and CLEAR_HAM in model.tags
         if rule_spam:
-            return Decision(Status.REJECTED, *_join(rule_spam))
+            reason, by = _join(rule_spam)
+            if clear_ham:
+                return Decision(Status.HELD, f"{reason} (held, not rejected: the classifier finds it clearly "
+                                             f"ham, {model.reason})", by)
+            return Decision(Status.REJECTED, reason, by)
         trusted = [v for v in verdicts if v.verdict == PASS and "trusted-author" in v.tags]
         holds = [v for v in verdicts if v.verdict == HOLD and v.check != CLASSIFIER and WEAK not in v.tags]
         weak = [v for v in verdicts if v.verdict == HOLD and v.check != CLASSIFIER and WEAK in v.tags]
-        model = next((v for v in verdicts if v.check == CLASSIFIER), None)
+        evidence = [v for v in holds if _evidence(v)]
         if model is not None and model.verdict == SPAM:
             link_hold = [v for v in holds if "reference-links" in v.tags]
-            if not trusted and not link_hold:
-                return Decision(Status.REJECTED, *_join([model]))
             softened = trusted or link_hold
-            reason, by = _join([model, *holds])
-            return Decision(Status.HELD, f"{reason} (held, not rejected: {softened[0].reason})", by)
-        if model is not None and model.verdict == HOLD and not trusted:
-            # Two independent signals agree: the model is suspicious and the text promotes something.
-            promo = [v for v in holds if v.check in CORROBORATING]
-            if promo:
-                return Decision(Status.REJECTED, *_join([model, *promo]))
+            if softened:
+                reason, by = _join([model, *holds])
+                return Decision(Status.HELD, f"{reason} (held, not rejected: {softened[0].reason})", by)
+            if CERTAIN in model.tags:
+                return Decision(Status.REJECTED, *_join([model]))
+            if evidence:
+                return Decision(Status.REJECTED, *_join([model, *evidence]))
+            reason, by = _join([model, *holds, *weak])
+            return Decision(Status.HELD, f"{reason} (held, not rejected: no rule agrees)", by)
+        if not trusted and evidence:
+            # Two independent signals agree: two different rules, or a rule and the model.
+            agreeing = evidence + ([model] if model is not None and model.verdict == HOLD else [])
+            if len({v.check for v in agreeing}) >= 2:
+                reason, by = _join(agreeing)
+                if clear_ham:
+                    return Decision(Status.HELD, f"{reason} (held, not rejected: the classifier finds it "
+                                                 f"clearly ham, {model.reason})", by)
+                return Decision(Status.REJECTED, reason, by)
         if model is not None and model.verdict == HOLD and not (trusted and not holds):
             holds.append(model)
         if holds:

@@ -73,7 +73,7 @@ def apply_decision(comment: Comment, action: str, note: str | None, moderator: s
     get_metrics().decisions.labels(action).inc()
     log.info("moderator decision", extra={"action": action, "moderator": moderator, "comment": comment.id})
     learn = current_app.extensions.get("on_labelled")
-    if learn and action in ("spam", "approve"):
+    if learn and action in store.LEARNING_ACTIONS:
         learn()
     session.refresh(comment)
     return {"id": comment.id, "action": action, "previous_status": previous, "status": comment.status}

@@ -26,6 +26,7 @@ from service.schemas import (
     form_to_comment,
 )
 from service.security import client_ip, safe_redirect
+from service.validation import public_name
 
 bp = Blueprint("public", __name__, url_prefix="/api/v1")
 log = logging.getLogger("commentq.api")
@@ -164,7 +165,7 @@ def article_page_url(slug: str) -> str | None:
 def status_view(comment: Comment) -> dict[str, Any]:
     public_status = Status.public(comment.status)
     view = {"id": comment.id, "status": public_status, "article": comment.article.slug,
-            "author": comment.author, "created_at": comment.created_at, "parent_id": comment.parent_id,
+            "author": public_name(comment.author), "created_at": comment.created_at, "parent_id": comment.parent_id,
             "published_at": None, "body_html": None}
     if public_status == "published":
         view.update(body_html=comment.body_html, published_at=comment.published_at)
@@ -183,7 +184,8 @@ def comment_status(comment_id: str):  # noqa: ANN201
 def list_comments(slug: str):  # noqa: ANN201
     args = PageArgs().load(request.args.to_dict())
     article = _article_or_404(slug)
-    page = store.published_threads(get_session(), article, args["page"], args["per_page"])
+    depth = current_app.extensions["settings"].thread_depth
+    page = store.published_threads(get_session(), article, args["page"], args["per_page"], depth)
     return jsonify(CommentPageOut().dump({
         "article": article.slug, "items": page.items, "page": page.page, "per_page": page.per_page,
         "total": page.total, "pages": page.pages, "comment_count": article.comment_count,

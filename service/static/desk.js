@@ -3,7 +3,7 @@
 (function () {
   "use strict";
 
-  var KEYS = { a: "approve", r: "reject", s: "spam", d: "remove" };
+  var KEYS = { a: "approve", r: "reject", s: "spam", d: "remove", n: "not-spam" };
 
   function items() { return Array.prototype.slice.call(document.querySelectorAll(".queue .item")); }
 

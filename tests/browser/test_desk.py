@@ -128,3 +128,38 @@ def test_bad_token_and_missing_csrf_are_refused(stack, stack_app, seed_article, 
     ok = request.post(url, form={"action": "reject", "csrf_token": token}, max_redirects=0)
     assert ok.status == 303
     assert _status(stack_app, held) == Status.REJECTED
+
+
+FLATTERY = {"author": "Cheap Flights To Europe", "email": "deals@example.org",
+            "url": "https://cheap-flights-europe.com/", "body": "Great post, I'll bookmark your site and come back!"}
+
+
+def test_a_rejected_comment_is_marked_not_spam_from_the_desk_and_publishes(stack, stack_app, seed_article, new_page,
+                                                                            moderator_token):
+    """WordPress's Spam folder: the workers reject the classic flattery with a commercial name and
+    website; a moderator finds it under "rejected" and one click on "Not spam" publishes it and
+    gives the classifier a ham example."""
+    from service.models import LabelledExample
+
+    base, slug = stack.http.base, seed_article["slug"]
+    rejected = stack.http.post(f"/api/v1/articles/{slug}/comments", json_body=FLATTERY).json()["id"]
+    wait_for(lambda: _status(stack_app, rejected) == Status.REJECTED, timeout=10)
+
+    desk = new_page()
+    _sign_in(desk, base, moderator_token)
+    desk.goto(f"{base}/moderation/?status=rejected&article={slug}")
+    item = desk.locator(f"#item-{rejected}")
+    expect(item).to_be_visible()
+    expect(item.locator(".checks")).to_contain_text("author")
+    expect(item.locator(".checks")).to_contain_text("commercial")
+    item.locator("button[data-action=not-spam]").click()
+    expect(desk.locator("#flash")).to_contain_text("marked as not spam")
+    expect(desk.locator(f"#item-{rejected}")).to_have_count(0)
+    assert _status(stack_app, rejected) == Status.PUBLISHED
+    with stack_app.extensions["db"].session() as session:
+        labels = [e.label for e in session.query(LabelledExample).filter_by(comment_id=rejected)]
+    assert labels == [0]
+    page = new_page()
+    page.goto(f"{base}/articles/{slug}")
+    expect(page.locator(f"#comment-{rejected} .comment-body")).to_contain_text("bookmark your site")
+    assert not new_page.errors, new_page.errors

@@ -20,13 +20,15 @@ from hypothesis import strategies as st
 
 from tests.unit.checks_support import ctx, sub
 from workers.checks import default_checks
+from workers.checks import disallowed as disallowed_module
 from workers.checks import promotion as promotion_module
 from workers.checks import text as text_module
 from workers.checks.memo import BytesLRU
 from workers.pipeline import Pipeline
 
 CHECKS = default_checks()
-CACHES = [v for m in (text_module, promotion_module) for v in vars(m).values() if isinstance(v, BytesLRU)]
+CACHES = [v for m in (text_module, promotion_module, disallowed_module) for v in vars(m).values()
+          if isinstance(v, BytesLRU)]
 RATIO = 10.0  # linear: ~4; quadratic: ~16
 FLOOR = 3e-4  # seconds: below this the small run is timer noise
 

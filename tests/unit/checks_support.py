@@ -29,4 +29,5 @@ def ctx(history: MemoryHistory | None = None, offline: bool = False, **config: A
 
 def remember(history: MemoryHistory, s: Submission, status: str = "published") -> None:
     history.remember(s.article_id, content_hash(s.body), s.id, body=s.body, author=s.author, email=s.email,
-                     ip=s.ip, url=s.url, created_at=s.created_at, status=status)
+                     ip=s.ip, url=s.url, created_at=s.created_at, status=status,
+                     parent_id=s.parent_id)

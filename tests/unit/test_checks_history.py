@@ -32,8 +32,12 @@ def test_exact_duplicate_from_someone_else_short_passes_long_holds():
     remember(h, sub("Nice!", author="A"))
     remember(h, sub(LONG, author="B"))
     assert Duplicates().run(sub("nice", author="C"), ctx(h)).verdict == "pass"
-    v = Duplicates().run(sub(LONG, author="C"), ctx(h))
+    v = Duplicates().run(sub(LONG, author="C", url="https://c.example.org/"), ctx(h))
     assert v.verdict == "hold" and "other sender" in v.reason
+    # Two readers asking the same question gain nothing from it: no link, no website, no hold.
+    assert Duplicates().run(sub(LONG, author="D"), ctx(h)).verdict == "pass"
+    remember(h, sub(LONG + " https://promo.example/x", author="E"))
+    assert Duplicates().run(sub(LONG + " https://promo.example/x", author="F"), ctx(h)).verdict == "hold"
 
 
 def test_duplicates_on_another_article_are_not_exact_duplicates():

@@ -17,6 +17,16 @@ SPAM: VerdictName = "spam"
 INVALID: VerdictName = "invalid"
 # A tag on a ``hold`` that is a weak signal: the policy holds for it only when another check holds.
 WEAK = "weak"
+# A ``hold`` that is evidence of spam (a commercial site, generic praise with a link, a shortener):
+# one alone holds; two from different checks, or one with the classifier's hold or spam, reject.
+EVIDENCE = "evidence"
+# A ``spam`` verdict from a heuristic rule (not a list or a fact): it rejects unless the classifier
+# is clearly sure the comment is ham, then the disagreement is held for a person.
+HEURISTIC = "heuristic"
+# The classifier's tags: its probability is past ``classifier_reject`` (rejects alone), or below
+# ``classifier_ham`` (clearly ham: contradicts heuristic rules).
+CERTAIN = "certain"
+CLEAR_HAM = "clear-ham"
 
 
 @dataclass(frozen=True, init=False)
@@ -34,12 +44,19 @@ class Submission:
     honeypot: str | None = None
     parent_id: str | None = None
     created_at: datetime | None = None
+    # The article the comment is on: its own site (links there are neutral), its title and its
+    # plain text (what a relevant comment talks about); None when unknown (``commentq spam
+    # evaluate`` fills title and text from the ARTICLE and ARTICLE_TEXT columns).
+    article_url: str | None = None
+    article_title: str | None = None
+    article_text: str | None = None
 
     def __init__(self, id: str, article_id: int, author: str, email: str, body: str,  # noqa: A002
                  url: str | None = None, ip: str | None = None, user_agent: str | None = None,
                  honeypot: str | None = None, parent_id: str | None = None,
-                 created_at: datetime | None = None) -> None:
-        # Filled like Verdict's (see there): one per comment, eleven fields.
+                 created_at: datetime | None = None, article_url: str | None = None,
+                 article_title: str | None = None, article_text: str | None = None) -> None:
+        # Filled like Verdict's (see there): one per comment, fourteen fields.
         d = self.__dict__
         d["id"] = id
         d["article_id"] = article_id
@@ -52,6 +69,9 @@ class Submission:
         d["honeypot"] = honeypot
         d["parent_id"] = parent_id
         d["created_at"] = created_at
+        d["article_url"] = article_url
+        d["article_title"] = article_title
+        d["article_text"] = article_text
 
 
 @dataclass(frozen=True, init=False)

@@ -1,6 +1,8 @@
 """Classifier: a text model trained on labelled comment spam and on moderators' decisions.
 
-P(spam) >= ``classifier_spam`` is a ``spam`` verdict, >= ``classifier_hold`` a ``hold``; the
+P(spam) >= ``classifier_spam`` is a ``spam`` verdict, >= ``classifier_hold`` a ``hold``; past
+``classifier_reject`` the verdict is tagged ``certain`` (the policy lets it reject alone), below
+``classifier_ham`` the pass is tagged ``clear-ham`` (it contradicts heuristic rules); the
 score is the probability and the verdict carries the model's version. Each worker process keeps
 the model in memory and asks the database for a newer retrained one (``spam_models``) at most
 every ``REFRESH`` seconds, so every host uses the same model soon after a retrain.
@@ -11,7 +13,8 @@ from __future__ import annotations
 import logging
 import time
 
-from workers.checks.base import HOLD, PASS, SPAM, CheckContext, Submission, Verdict
+from workers.checks.base import CERTAIN, CLEAR_HAM, HOLD, PASS, SPAM, CheckContext, Submission, Verdict
+from workers.checks.links import without_neutral_links
 from workers.classifier import Model, explain, shipped_model
 from workers.history import History
 
@@ -54,7 +57,8 @@ class Classifier:
 
     def run(self, sub: Submission, ctx: CheckContext) -> Verdict:
         model = self.cache.get(ctx.history)
-        text = sub.body or ""
+        # Links to neutral hosts are the links check's to judge (see there), not the model's.
+        text = without_neutral_links(sub.body or "", sub.article_url)
         kept: dict = {}
         p = model.probability(text, kept)
         cfg = ctx.config
@@ -62,5 +66,11 @@ class Classifier:
             words = explain(model, text, kept=kept)
             why = f"; strongest signals: {', '.join(repr(w) for w in words)}" if words else ""
             verdict = SPAM if p >= cfg.classifier_spam else HOLD
-            return Verdict(self.name, verdict, round(p, 4), f"spam probability {p:.2f}{why}", model.version)
-        return Verdict(self.name, PASS, round(p, 4), f"spam probability {p:.2f}", model.version)
+            return Verdict(self.name, verdict, round(p, 4), f"spam probability {p:.2f}{why}", model.version,
+                           tags=_CERTAIN if p >= cfg.classifier_reject else frozenset())
+        return Verdict(self.name, PASS, round(p, 4), f"spam probability {p:.2f}", model.version,
+                       tags=_CLEAR_HAM if p < cfg.classifier_ham else frozenset())
+
+
+_CERTAIN = frozenset({CERTAIN})
+_CLEAR_HAM = frozenset({CLEAR_HAM})

@@ -1,8 +1,15 @@
 """Duplicates: the same text again on the same article, and near-copies across articles.
 
-* Exact (same normalised text, same article): from the same sender (email or name) it is spam,
-  as in WordPress ("you've already said that"); from someone else, a short text ("Nice!") is
-  fine, a longer one is held (copy-paste campaigns post one text under many names).
+* Exact (same normalised text, same article): from the same sender it is spam, as in WordPress
+  ("you've already said that"); from someone else, a short text ("Nice!") is fine, and so is a
+  longer one that carries nothing to gain (two readers asking "Where can I find the full report
+  you mention?"); a longer copy with a link or a website is held (copy-paste campaigns post one
+  text under many names, for the link). Short common replies are not
+  duplicates: the same sender may answer two *different* comments with "Thank you, glad it
+  helped!" (up to ``SHORT_WORDS`` words; a longer text pasted under different comments is held).
+  The same sender is the same email, or the same name for a text longer than ``SHORT_WORDS``
+  words ("Thanks!" from two people called Anna is not a repeat). A text with no letters or digits
+  ("👍", "🙏❤️") is keyed on its characters (``text.content_hash``), so different emoji never match.
 * Near-duplicates (word 3-shingles, Jaccard similarity >= ``near_threshold``) within
   ``near_window`` seconds, on any article: a near-copy of a text a moderator marked spam is spam;
   ``near_hold`` or more near-copies are held.
@@ -13,7 +20,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from workers.checks.base import HOLD, PASS, SPAM, CheckContext, Submission, Verdict
-from workers.checks.text import content_hash, shingles_of
+from workers.checks.text import content_hash, found_links, shingles_of
 
 SHORT_WORDS = 6  # an exact repeat this short from someone else is not suspicious
 MIN_SHINGLES = 5  # shorter texts are too common to call near-duplicates
@@ -30,10 +37,14 @@ class Duplicates:
         if senders:
             email = (sub.email or "").lower()
             author = (sub.author or "").strip().casefold()
-            if any((email and s.email.lower() == email) or (author and s.author.strip().casefold() == author)
-                   for s in senders):
+            short = len(body.split()) <= SHORT_WORDS
+            mine = [s for s in senders if (email and s.email.lower() == email)
+                    or (not short and author and s.author.strip().casefold() == author)]
+            if any(s.parent_id == sub.parent_id for s in mine):
                 return Verdict(self.name, SPAM, 1.0, "the same sender already posted this text on this article")
-            if len(body.split()) > SHORT_WORDS:
+            if mine and not short:
+                return Verdict(self.name, HOLD, 0.6, "the same sender posted this text as a reply to another comment")
+            if not mine and not short and (sub.url or found_links(body)):
                 return Verdict(self.name, HOLD, 0.6,
                                f"the same text was already posted on this article by {len(senders)} other sender(s)")
         mine = shingles_of(body)

@@ -1,70 +1,99 @@
-"""Links: WordPress holds a comment with too many links (default 2); link-heavy text is spammy.
+"""Links: judged by where they go, not by being links.
 
-A link to a blocklisted domain (``COMMENTQ_BLOCKED_DOMAINS``, subdomains included), in the text or
-as the commenter's website, marks the comment spam; a URL shortener hides where a link goes, so
-the comment is held; so is a comment with ``links_hold`` links or more (a person has a look).
-When every link goes to a reference site (``reference_domains``: Wikipedia, arXiv, GitHub, ...),
-the hold is tagged ``reference-links`` and the policy holds rather than rejects such a comment even
-when the classifier finds it spammy: citing sources is what careful commenters do.
+A reader who cites the news, Wikipedia or the docs is doing what careful commenters do, so a link
+is not spam by itself. What counts against a comment is where its links lead:
+
+* a blocklisted domain (``COMMENTQ_BLOCKED_DOMAINS``, subdomains included), in the text or as the
+  commenter's website, or a link to a spam-list domain (``workers.checks.sites.spam_domains``):
+  ``spam``, a specific signal;
+* a URL shortener, a referral or affiliate code, a redirector (each hides or pays for the
+  destination), or a commercial-keyword host (``cheap-flights-europe.com``): a ``hold`` tagged
+  ``evidence``: the policy rejects when another independent signal agrees;
+* ``links_hold`` links or more (WordPress's "hold a comment with 2 or more links"): a ``hold``,
+  tagged ``reference-links`` when every link goes to a neutral host (the article's own site, news,
+  reference, docs and code hosts), which the policy never lets the classifier reject.
+
+Fewer links to neutral or ordinary hosts pass.
 """
 
 from __future__ import annotations
 
 import re
 
-from workers.checks.base import HOLD, PASS, SPAM, CheckContext, Submission, Verdict
-from workers.checks.text import domain_of, links
+from workers.checks.base import EVIDENCE, HOLD, PASS, SPAM, CheckContext, Submission, Verdict
+from workers.checks.sites import (
+    SHORTENERS,
+    commercial_host,
+    host_of,
+    is_neutral,
+    matches_domain,
+    spam_listed,
+)
+from workers.checks.text import cut_links, found_links
 
-SHORTENERS = frozenset({
-    "bit.ly", "tinyurl.com", "goo.gl", "t.co", "ow.ly", "is.gd", "buff.ly", "adf.ly", "bit.do",
-    "cutt.ly", "rebrand.ly", "shorturl.at", "tiny.cc", "rb.gy", "s.id", "v.gd", "lnkd.in",
-})
-
-
-def matches_domain(host: str, domains: frozenset[str]) -> str | None:
-    """The entry of ``domains`` that ``host`` is, or is a subdomain of."""
-    host = host.rstrip(".").lower()
-    parts = host.split(".")
-    for i in range(len(parts) - 1):
-        candidate = ".".join(parts[i:])
-        if candidate in domains:
-            return candidate
-    return host if host in domains else None
-
+__all__ = ["Links", "matches_domain", "SHORTENERS"]
 
 # A referral or affiliate code pays the poster for each click; a redirector (google.com/url?...,
 # ?url=https://...) hides the real destination like a shortener does. On the labelled corpus both
-# appear only in spam (docs/checks.md).
+# appear only in spam (docs/checks.md). Both are anchored to a query or path separator and have no
+# nested repetition: linear in the link's length.
 REFERRAL = re.compile(r"(?i)[?&](?:ref|refid|referral|aff|affid|affiliate|partner|invite|promo)=|/(?:ref|aff|invite)/")
 REDIRECTOR = re.compile(r"(?i)^(?:https?://)?(?:www\.)?google\.[a-z.]+/url\?|[?&](?:url|u|q|target|redirect|dest)=https?")
 REFERENCE = frozenset({"reference-links"})
+AGAINST = frozenset({EVIDENCE})
+
+
+def without_neutral_links(text: str, article_url: str | None = None) -> str:
+    """``text`` with its links to neutral hosts (news, reference, docs, code, the article's own site)
+    taken out: what the classifier scores, so a citation is judged here, by where it goes, and not
+    by a text model that learned "a link means spam" from video comments. Other links stay."""
+    found = found_links(text)
+    if not found:
+        return text
+    own = host_of(article_url)
+    neutral = [link for link in found if is_neutral(link.site, own)]
+    return cut_links(text, neutral) if neutral else text
 
 
 class Links:
     name = "links"
 
     def run(self, sub: Submission, ctx: CheckContext) -> Verdict:
-        found = links(sub.body or "")
-        domains = {domain_of(link) for link in found}
+        found = found_links(sub.body or "")
+        urls = [link.url for link in found]
+        hosts = sorted({link.site for link in found})
         blocklist = ctx.config.blocked_domains
         if blocklist:
-            targets = domains | ({domain_of(sub.url)} if sub.url else set())
+            website = host_of(sub.url)
+            targets = set(hosts) | ({website} if website else set())
             blocked = sorted({m for d in targets if (m := matches_domain(d, blocklist))})
             if blocked:
                 return Verdict(self.name, SPAM, 1.0, f"links to blocklisted domain(s): {', '.join(blocked)}")
-        short = sorted(d for d in domains if matches_domain(d, SHORTENERS)) if domains else []
+        if not found:
+            return Verdict(self.name, PASS, 0.0, "0 link(s)")
+        listed = sorted({m for h in hosts if (m := spam_listed(h))})
+        if listed:
+            return Verdict(self.name, SPAM, 1.0, f"links to spam-list domain(s): {', '.join(listed[:5])}")
+        short = [h for h in hosts if matches_domain(h, SHORTENERS)]
         if short:
-            return Verdict(self.name, HOLD, 0.7, f"uses a link shortener: {', '.join(short)}")
-        if any(REFERRAL.search(link) for link in found):
-            return Verdict(self.name, HOLD, 0.7, "a link carries a referral or affiliate code")
-        if any(REDIRECTOR.search(link) for link in found):
-            return Verdict(self.name, HOLD, 0.7, "a link goes through a redirector that hides its destination")
+            return Verdict(self.name, HOLD, 0.7, f"uses a link shortener: {', '.join(short)}", tags=AGAINST)
+        if any(REFERRAL.search(u) for u in urls):
+            return Verdict(self.name, HOLD, 0.7, "a link carries a referral or affiliate code", tags=AGAINST)
+        if any(REDIRECTOR.search(u) for u in urls):
+            return Verdict(self.name, HOLD, 0.7, "a link goes through a redirector that hides its destination",
+                           tags=AGAINST)
+        selling = [why for h in hosts if (why := commercial_host(h))]
+        if selling:
+            return Verdict(self.name, HOLD, 0.7, f"links to a commercial-keyword site: {', '.join(selling[:3])}",
+                           tags=AGAINST)
+        own = host_of(sub.article_url)
+        neutral = [h for h in hosts if is_neutral(h, own)]
         n = len(found)
         if n >= ctx.config.links_hold:
-            reference = bool(domains) and all(matches_domain(d, ctx.config.reference_domains) for d in domains)
+            reference = bool(hosts) and len(neutral) == len(hosts)
             return Verdict(self.name, HOLD, min(1.0, n / 10),
                            f"{n} links (holds at {ctx.config.links_hold} or more)"
-                           + ("; all to reference sites" if reference else ""),
+                           + ("; all to reference or news sites" if reference else ""),
                            tags=REFERENCE if reference else frozenset())
-        words = max(1, len((sub.body or "").split()))
-        return Verdict(self.name, PASS, min(1.0, n / words), f"{n} link(s)")
+        kind = "to reference or news sites" if len(neutral) == len(hosts) else "to ordinary sites"
+        return Verdict(self.name, PASS, 0.0, f"{n} link(s) {kind}: {', '.join(hosts[:3])}")

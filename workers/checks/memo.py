@@ -32,27 +32,29 @@ def approx_size(value: Any) -> int:
 class BytesLRU:
     """The cache behind ``bytes_lru``; ``info()`` reports entries and bytes (for tests and ops)."""
 
-    def __init__(self, fn: Callable[[str], Any], max_bytes: int) -> None:
+    def __init__(self, fn: Callable[..., Any], max_bytes: int) -> None:
         self.fn = fn
         self.max_bytes = max_bytes
         self.max_entry = max_bytes // 8
-        self.entries: OrderedDict[str, tuple[Any, int]] = OrderedDict()
+        self.entries: OrderedDict[Any, tuple[Any, int]] = OrderedDict()
         self.bytes = 0
         self.lock = threading.Lock()
 
-    def __call__(self, text: str) -> Any:
+    def __call__(self, text: str, *more: Any) -> Any:
+        key = (text, *more) if more else text
         with self.lock:
-            hit = self.entries.get(text)
+            hit = self.entries.get(key)
             if hit is not None:
-                self.entries.move_to_end(text)
+                self.entries.move_to_end(key)
                 return hit[0]
-        value = self.fn(text)
+        value = self.fn(text, *more)
+        # Further arguments (e.g. a configured key set) are shared between entries: not counted.
         size = approx_size(text) + approx_size(value)
         if size > self.max_entry:
             return value
         with self.lock:
-            if text not in self.entries:
-                self.entries[text] = (value, size)
+            if key not in self.entries:
+                self.entries[key] = (value, size)
                 self.bytes += size
                 while self.bytes > self.max_bytes:
                     _, (_, dropped) = self.entries.popitem(last=False)
@@ -70,10 +72,11 @@ class BytesLRU:
             return {"entries": len(self.entries), "bytes": self.bytes, "max_bytes": self.max_bytes}
 
 
-def bytes_lru(max_bytes: int) -> Callable[[Callable[[str], R]], Callable[[str], R]]:
-    """Decorator: cache a one-argument function of a text, holding at most ``max_bytes`` bytes."""
+def bytes_lru(max_bytes: int) -> Callable[[Callable[..., R]], Callable[..., R]]:
+    """Decorator: cache a function of a text (plus hashable positional arguments), holding at most
+    ``max_bytes`` bytes."""
 
-    def wrap(fn: Callable[[str], R]) -> Callable[[str], R]:
+    def wrap(fn: Callable[..., R]) -> Callable[..., R]:
         cache = BytesLRU(fn, max_bytes)
         wraps(fn)(cache)
         return cache  # type: ignore[return-value]

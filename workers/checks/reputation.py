@@ -1,6 +1,9 @@
 """Reputation: what moderators said before about this sender.
 
-An email, or a website, that a moderator marked spam before makes the comment spam; an IP address
+An email, or a website, that a moderator marked spam before makes the comment spam. Only values
+that identify someone count: the email, and the website as ``sites.website_identity`` keys it (a
+host with its path; a shared host's home page such as ``facebook.com`` or ``x.com`` identifies
+nobody and is ignored, so one spammer's "website" cannot taint every reader who gives the same); an IP address
 marked spam before holds it — unless ``shared_ip_senders`` other authors have published comments
 from that address (NAT, mobile carriers, a proxy not configured in COMMENTQ_TRUSTED_PROXIES):
 one spammer behind a shared address must not hold everyone's comments. An author (email)
@@ -12,6 +15,7 @@ Offline rows carry no sender history beyond what the run itself saw.
 from __future__ import annotations
 
 from workers.checks.base import HOLD, PASS, SPAM, CheckContext, Submission, Verdict
+from workers.checks.sites import website_identity
 
 TRUSTED = frozenset({"trusted-author"})
 
@@ -20,7 +24,7 @@ class Reputation:
     name = "reputation"
 
     def run(self, sub: Submission, ctx: CheckContext) -> Verdict:
-        s = ctx.history.standing(email=sub.email, ip=sub.ip, url=sub.url, exclude_id=sub.id)
+        s = ctx.history.standing(email=sub.email, ip=sub.ip, url=website_identity(sub.url), exclude_id=sub.id)
         bad = [f"{what} marked spam {n} time(s)" for what, n in
                (("this email", s.spam_email), ("this website", s.spam_url)) if n]
         if bad:

@@ -11,7 +11,7 @@ import html
 import re
 import unicodedata
 
-from service.linkfinder import find_links
+from service.linkfinder import Link, find_links
 from workers.checks.memo import MB, bytes_lru
 
 # Zero-width and bidi-control characters (incl. U+FEFF, which ends many scraped comments).
@@ -78,7 +78,13 @@ def normalised(text: str) -> str:
 
 
 def content_hash(text: str) -> str:
-    return hashlib.sha256(normalised(text).encode("utf-8", "surrogatepass")).hexdigest()
+    """SHA-256 of the normalised text; a text that normalises to nothing (emoji, symbols only:
+    "👍", "🙏❤️") is keyed on what the reader sees instead, so two different ones never collide
+    on the empty string."""
+    key = normalised(text)
+    if not key:
+        key = "\x00raw:" + squash_spaces(strip_tags(clean(text)))
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 @bytes_lru(16 * MB)
@@ -89,6 +95,25 @@ def links(text: str) -> tuple[str, ...]:
     text, so that a link hidden behind entities or compatibility characters is still found.
     """
     return tuple(link.url for link in find_links(clean(text)))
+
+
+@bytes_lru(16 * MB)
+def found_links(text: str) -> tuple[Link, ...]:
+    """Every link in ``text`` as the one link finder (``service.linkfinder``) reports it, run on
+    the cleaned text (``clean``): offsets are into ``clean(text)``; ``link.site`` is the host
+    without "www.". The list the checks judge links by."""
+    return find_links(clean(text))
+
+
+def cut_links(text: str, drop: tuple[Link, ...] | list[Link]) -> str:
+    """``clean(text)`` with the links ``drop`` (from ``found_links(text)``) replaced by a space."""
+    cleaned = clean(text)
+    parts, at = [], 0
+    for link in drop:
+        parts.append(cleaned[at:link.start])
+        at = link.end
+    parts.append(cleaned[at:])
+    return " ".join(parts)
 
 
 def domain_of(link: str) -> str:
