@@ -102,6 +102,7 @@ class Settings:
     sweep_interval: float = 30.0
     max_attempts: int = 5
     visibility_timeout: int = 300
+    checks_time_limit: float = 30.0
     ip_retention_days: int = 0
     log_level: str = "INFO"
     log_json: bool = True
@@ -138,6 +139,11 @@ class Settings:
             # Redis redelivers an unacked message after this long. It must exceed any task's run
             # time plus any countdown; the outbox sweeper covers the faster path.
             "broker_transport_options": {"visibility_timeout": self.visibility_timeout},
+            # A per-comment time budget (issue 11): past the soft limit the task holds the comment
+            # for a moderator ("checks timed out"); the hard limit, 10 s later, kills a child that
+            # did not stop (then the attempt counter and `failed` take over).
+            "task_annotations": {"workers.tasks.process_comment": {
+                "soft_time_limit": self.checks_time_limit, "time_limit": self.checks_time_limit + 10}},
             "task_default_queue": "commentq",
             "worker_hijack_root_logger": False,
             "worker_send_task_events": True,
@@ -196,6 +202,7 @@ def load(env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
         sweep_interval=_float(env, "COMMENTQ_SWEEP_INTERVAL", 30.0),
         max_attempts=_int(env, "COMMENTQ_MAX_ATTEMPTS", 5),
         visibility_timeout=_int(env, "COMMENTQ_VISIBILITY_TIMEOUT", 300),
+        checks_time_limit=_float(env, "COMMENTQ_CHECKS_TIME_LIMIT", 30.0),
         ip_retention_days=_int(env, "COMMENTQ_IP_RETENTION_DAYS", 0),
         log_level=env.get("COMMENTQ_LOG_LEVEL") or "INFO",
         log_json=_bool(env.get("COMMENTQ_LOG_JSON"), True),
