@@ -31,12 +31,12 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from itertools import repeat
 from pathlib import Path
 from typing import Any
 
 from service.linkfinder import find_links
+from workers.checks.memo import MB, bytes_lru
 from workers.checks.text import clean
 
 MODELS_DIR = Path(__file__).resolve().parent / "models"
@@ -68,7 +68,9 @@ def _is_address(word: str) -> bool:
     return at > 0 and "." in word[at + 1:].strip(".,;:!?)")
 
 
-@lru_cache(maxsize=16384)  # training reads the same corpus texts in every leave-one-source-out fold
+# Cached because training reads the same corpus texts in every leave-one-source-out fold; bounded by
+# bytes, not entries (16,384 long comments held ~180 MB per worker process: tests/chaos/test_soak.py).
+@bytes_lru(32 * MB)
 def preprocess(text: str) -> str:
     """What the model reads: NFKC, entities decoded, invisible characters dropped; tags dropped (their
     text kept); every link (``service.linkfinder``, the one the links check and the renderer use)

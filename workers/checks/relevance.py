@@ -23,10 +23,10 @@ repetition and set operations: linear in the text's length.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
 from workers.checks.base import EVIDENCE, HEURISTIC, HOLD, PASS, SPAM, CheckContext, Submission, Verdict
 from workers.checks.links import REFERRAL
+from workers.checks.memo import MB, bytes_lru
 from workers.checks.sites import SHORTENERS, commercial_host, host_of, matches_domain, spam_listed
 from workers.checks.text import cut_links, fold_plain, found_links, strip_tags
 
@@ -83,7 +83,7 @@ def content_words(text: str) -> frozenset[str]:
     return frozenset(_stem(w) for w in WORD.findall(text) if w not in STOP)
 
 
-@lru_cache(maxsize=256)
+@bytes_lru(16 * MB)
 def article_words(article_text: str) -> frozenset[str]:
     """``content_words`` of an article's title and body (cached: many comments, one article)."""
     return content_words(fold_plain(strip_tags(article_text)))
