@@ -6,7 +6,7 @@ several times, and prints the median rate. Run by hand, not in the test suite:
 
     .venv/bin/python bench/bench_checks.py [CSV or folder ...] [--runs 5] [--repeat 3] [--profile 30]
 
-Defaults to the shipped training corpus (1,138 comments). The rate uses CPU time of this process
+Defaults to the YouTube part of the shipped training corpus (1,138 comments). The rate uses CPU time of this process
 (``time.process_time``), so other load on the machine distorts it less; wall-clock is shown too.
 ``--profile N`` then profiles one more run (cProfile) and prints its N costliest functions to
 stderr, to see where the time goes before changing anything.
@@ -26,7 +26,7 @@ from datetime import UTC, datetime, timedelta
 
 from workers.checks.base import CheckContext, Submission
 from workers.checks.text import content_hash
-from workers.classifier import SHIPPED_CORPUS, read_corpus
+from workers.classifier import YOUTUBE_CORPUS, read_corpus
 from workers.history import MemoryHistory
 from workers.pipeline import Pipeline
 from workers.policy import PolicyConfig
@@ -53,7 +53,7 @@ def one_run(rows: list[tuple[str, str, int]], repeat: int) -> tuple[int, float, 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("paths", nargs="*", default=[str(SHIPPED_CORPUS)])
+    ap.add_argument("paths", nargs="*", default=[str(YOUTUBE_CORPUS)])
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--repeat", type=int, default=2, help="passes over the rows per run (as different articles)")
     ap.add_argument("--profile", type=int, default=0, metavar="N",

@@ -54,13 +54,13 @@ def article() -> None:
 
 @article.command("put")
 @click.argument("slug")
-@click.option("--title", required=True)
+@click.option("--title", default=None, help="Required for a new article; kept when not given.")
 @click.option("--url", default=None, help="The article's public URL (form posts are redirected there).")
-@click.option("--closed/--open", default=False, help="Close or open comments.")
+@click.option("--closed/--open", default=None, help="Close or open comments; unchanged when neither is given.")
 @click.option("--body-file", type=click.Path(exists=True, dir_okay=False), default=None)
 @with_appcontext
-def article_put(slug: str, title: str, url: str | None, closed: bool, body_file: str | None) -> None:
-    """Create or update an article."""
+def article_put(slug: str, title: str | None, url: str | None, closed: bool | None, body_file: str | None) -> None:
+    """Create an article, or change only what is given of an existing one."""
     from service import store
     from service.security import origin_of
 
@@ -68,7 +68,10 @@ def article_put(slug: str, title: str, url: str | None, closed: bool, body_file:
         raise click.BadParameter("must be an http(s) URL", param_hint="--url")
     body = Path(body_file).read_text(encoding="utf-8") if body_file else None
     with current_app.extensions["db"].session() as session:
-        a = store.put_article(session, slug, title, url, closed, body)
+        try:
+            a = store.put_article(session, slug, title, url, closed, body)
+        except store.StoreError as exc:
+            raise click.UsageError(f"{exc} (--{exc.field})") from exc
         click.echo(f"article {a.slug}: {'closed' if a.closed else 'open'}, {a.comment_count} comment(s)")
 
 

@@ -8,11 +8,11 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, abort, current_app, render_template, request, url_for
 
-from service import store
-from service.api.public import status_view
+from service import render, store
+from service.api.public import form_return_url, status_view
 from service.db import get_session
 from service.models import Comment
-from service.security import safe_redirect
+from service.validation import public_name
 
 bp = Blueprint("pages", __name__)
 
@@ -62,9 +62,7 @@ def html_form_errors(status: int, message: str, errors: dict[str, Any],
     article = store.get_article(get_session(), slug) if slug and len(slug) <= 200 else None
     back = None
     if article is not None:
-        settings = current_app.extensions["settings"]
-        back = (safe_redirect(request.form.get("redirect_to"), article.url, settings.allowed_origins)
-                or article.url or url_for("pages.article_page", slug=article.slug))
+        back = (form_return_url(article) or url_for("pages.article_page", slug=article.slug))
         back = back.split("#")[0] + "#respond"
     listed = [(FIELD_LABELS.get(field, field), msgs) for field, msgs in errors.items()]
     resp = Response(render_template("form_errors.html", message=message, errors=listed, back_url=back),
@@ -85,19 +83,22 @@ def article_page(slug: str):  # noqa: ANN201
         page = max(1, min(int(request.args.get("page", "1")), 100_000))
     except ValueError:
         page = 1
-    threads = store.published_threads(session, article, page, THREADS_PER_PAGE)
+    depth = current_app.extensions["settings"].thread_depth
+    threads = store.published_threads(session, article, page, THREADS_PER_PAGE, depth)
     reply_to = request.args.get("replytocom", "")[:36] or None
     reply_author = None
     if reply_to:
         parent = session.get(Comment, reply_to)
         if parent is not None and parent.article_id == article.id and parent.status == "published":
-            reply_author = parent.author
+            reply_author = public_name(parent.author)
         else:
             reply_to = None
     return render_template(
         "article.html", article=article, paragraphs=paragraphs(article.body), threads=threads,
         submitted=_submitted_status(request.args.get("comment"), article.id),
-        reply_to=reply_to, reply_author=reply_author,
+        reply_to=reply_to, reply_author=reply_author, thread_depth=depth,
+        max_body_chars=current_app.extensions["settings"].max_body_chars,
+        allowed_markup=render.ALLOWED_MARKUP_TEXT,
     )
 
 

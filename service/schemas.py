@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import re
-import unicodedata
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
@@ -16,52 +14,35 @@ from marshmallow import (
     post_load,
     pre_load,
     validate,
-    validates,
+    validates_schema,
 )
 
-# NUL and C0/C1 controls (tab and newlines allowed in the body), bidi overrides.
-CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-LINE_BREAKS = re.compile(r"[\r\n\t]")
-BIDI_OVERRIDES = re.compile("[\u202a-\u202e\u2066-\u2069]")
-SURROGATES = re.compile("[\ud800-\udfff]")
-# Directional marks, embeddings and isolates that right-to-left names carry when pasted from other
-# systems ("\u202bאסף שמש\u202c\u200e"): removed from a name rather than refused. Overrides
-# (U+202D, U+202E), which reorder what a reader sees, are still refused. The worker's validation
-# check uses this same set.
-NAME_BIDI_MARKS = re.compile("[\u200e\u200f\u061c\u202a-\u202c\u2066-\u2069]")
-# No quotes, angle brackets, backticks or backslashes anywhere: a commenter's URL is published
-# and ends up in href attributes, so it must not be able to close one.
-URL_RE = re.compile(r"(?i)^https?://[^\s/?#@\\<>\"'`]+(?:[/?#][^\s<>\"'`\\]*)?$")
-
-
-def _text(value: str, field: str, *, multiline: bool) -> str:
-    if SURROGATES.search(value):
-        raise ValidationError("Contains an unpaired surrogate (invalid Unicode).")
-    if "\x00" in value:
-        raise ValidationError("Contains a NUL byte.")
-    if CONTROL_CHARS.search(value) or (not multiline and LINE_BREAKS.search(value)):
-        raise ValidationError("Contains control characters.")
-    if BIDI_OVERRIDES.search(value):
-        raise ValidationError("Contains bidirectional override characters.")
-    return unicodedata.normalize("NFKC", value)
+from service import validation
 
 
 class CommentIn(Schema):
-    """A new comment from a blog frontend (JSON)."""
+    """A new comment from a blog frontend (JSON, or a form post mapped by ``form_to_comment``).
+
+    Field rules are ``service.validation``'s, the same code the worker's ``validation`` check runs:
+    a comment accepted here is never rejected there as invalid. What is stored is what the reader
+    typed (``validation.prepare``: name tags stripped and trimmed, CRLF as LF, a scheme added to a
+    bare website), never NFKC-normalised or case-folded.
+    """
 
     class Meta:
         unknown = EXCLUDE
 
-    author = fields.String(required=True, validate=validate.Length(min=1, max=200),
-                           metadata={"description": "Commenter's name (published)."})
-    email = fields.String(required=True, validate=validate.Length(min=3, max=254),
-                          metadata={"description": "Never published; shown to moderators only."})
-    url = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000),
-                        metadata={"description": "Commenter's website, http(s) only."})
-    body = fields.String(required=True, validate=validate.Length(min=1),
-                         metadata={"description": "The comment, plain text."})
+    author = fields.String(required=True, metadata={"description": "Commenter's name (published; "
+                                                    f"1-{validation.MAX_NAME} characters, HTML tags stripped)."})
+    email = fields.String(required=True, metadata={"description": "Never published; shown to moderators only."})
+    url = fields.String(load_default=None, allow_none=True,
+                        metadata={"description": "Commenter's website, http(s) on a public host; "
+                                                 "https:// is added when no scheme is given."})
+    body = fields.String(required=True, metadata={"description": "The comment as typed (see README for the "
+                                                  "markup allowed); CRLF counts as one character."})
     parent_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=36),
-                              metadata={"description": "Id of the published comment this replies to."})
+                              metadata={"description": "Id of the published comment this replies to; "
+                                                       "null, 0 or \"0\" for a top-level comment."})
     phone = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500),
                           metadata={"description": "Honeypot: hidden from people, must stay empty."})
 
@@ -70,57 +51,55 @@ class CommentIn(Schema):
         self.max_body_chars = max_body_chars
 
     @pre_load
-    def _strip(self, data: Any, **_: Any) -> Any:
+    def _prepare(self, data: Any, **_: Any) -> Any:
         if not isinstance(data, dict):
             raise ValidationError("Expected a JSON object.", field_name="_schema")
         out = dict(data)
         if isinstance(out.get("author"), str):
-            out["author"] = NAME_BIDI_MARKS.sub("", out["author"])
-        for key in ("author", "email", "url", "parent_id"):
-            if isinstance(out.get(key), str):
-                out[key] = out[key].strip()
-        for key in ("url", "parent_id", "phone"):
-            if out.get(key) == "":
-                out[key] = None
+            out["author"] = validation.clean_name(out["author"])
+        if isinstance(out.get("email"), str):
+            out["email"] = out["email"].strip()
+        if isinstance(out.get("body"), str):
+            out["body"] = validation.normalise_newlines(out["body"])
+        if isinstance(out.get("url"), str):
+            url = out["url"].strip()
+            out["url"] = validation.with_scheme(url) if url else None
+        parent = out.get("parent_id")
+        if isinstance(parent, str):
+            parent = parent.strip()
+        # 0 and "0" are WordPress's "no parent" (its form's comment_parent), in JSON as in forms.
+        if parent in ("", "0") or (type(parent) is int and parent == 0):
+            parent = None
+        if "parent_id" in out:
+            out["parent_id"] = parent
+        if out.get("phone") == "":
+            out["phone"] = None
         return out
 
-    @validates("author")
-    def _author(self, value: str, **_: Any) -> None:
-        # Zero-width characters alone would publish an invisible name.
-        if not re.sub(r"[\s\u200b-\u200f\u2060\ufeff]", "", _text(value, "author", multiline=False)):
-            raise ValidationError("Name is required.")
-
-    @validates("body")
-    def _body(self, value: str, **_: Any) -> None:
-        cleaned = _text(value, "body", multiline=True)
-        if not re.sub(r"[\s\u200b-\u200f\u2060\ufeff]", "", cleaned):
-            raise ValidationError("Comment is empty.")
-        if len(value) > self.max_body_chars:
-            raise ValidationError(f"Longer than maximum length {self.max_body_chars}.")
-
-    @validates("email")
-    def _email(self, value: str, **_: Any) -> None:
-        _text(value, "email", multiline=False)
-        try:
-            validate_email(value, check_deliverability=False)
-        except (EmailNotValidError, UnicodeError, ValueError) as exc:
-            raise ValidationError(f"Not a valid email address: {exc}") from exc
-
-    @validates("url")
-    def _url(self, value: str | None, **_: Any) -> None:
-        if value is None:
-            return
-        _text(value, "url", multiline=False)
-        if not URL_RE.match(value):
-            raise ValidationError("Must be an http:// or https:// URL.")
+    @validates_schema(skip_on_field_errors=False)
+    def _fields(self, data: dict, **_: Any) -> None:
+        errors: dict[str, list[str]] = {}
+        if isinstance(data.get("author"), str):
+            errors.update(_one("author", validation.name_problem(data["author"])))
+        if isinstance(data.get("email"), str):
+            errors.update(_one("email", validation.email_problem(data["email"])))
+        if isinstance(data.get("url"), str):
+            errors.update(_one("url", validation.url_problem(data["url"])))
+        if isinstance(data.get("body"), str):
+            errors.update(_one("body", validation.body_problem(data["body"], self.max_body_chars)))
+        if errors:
+            raise ValidationError(errors)
 
     @post_load
-    def _normalise(self, data: dict, **_: Any) -> dict:
-        data["author"] = unicodedata.normalize("NFKC", data["author"]).strip()
-        data["body"] = unicodedata.normalize("NFKC", data["body"]).replace("\r\n", "\n")
+    def _normalise_email(self, data: dict, **_: Any) -> dict:
+        # The email is never published: email-validator's normal form (lower-case domain) is stored.
         with contextlib.suppress(EmailNotValidError, UnicodeError, ValueError):
             data["email"] = validate_email(data["email"], check_deliverability=False).normalized
         return data
+
+
+def _one(field: str, problem: str | None) -> dict[str, list[str]]:
+    return {field: [problem]} if problem else {}
 
 
 def form_to_comment(form: dict[str, str]) -> dict[str, Any]:

@@ -36,6 +36,13 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         raise ValueError(f"{name} must be an integer, got {raw!r}") from exc
 
 
+def _thread_depth(env: Mapping[str, str]) -> int:
+    depth = _int(env, "COMMENTQ_THREAD_DEPTH", 5)
+    if not 2 <= depth <= 20:
+        raise ValueError(f"COMMENTQ_THREAD_DEPTH must be between 2 and 20, got {depth}")
+    return depth
+
+
 def _float(env: Mapping[str, str], name: str, default: float) -> float:
     raw = env.get(name)
     if raw is None or raw == "":
@@ -74,6 +81,9 @@ class Settings:
     trusted_proxies: int = 0
     max_content_length: int = 64 * 1024
     max_body_chars: int = 10_000
+    # WordPress's "thread comments N levels deep": replies deeper than this are shown (and nested
+    # in the API) at this level, in time order, never dropped. 2 to 20 (WordPress offers 2 to 10).
+    thread_depth: int = 5
     links_hold: int = 2
     moderation_keys: tuple[str, ...] = ()
     disallowed_keys: tuple[str, ...] = ()
@@ -92,6 +102,7 @@ class Settings:
     sweep_interval: float = 30.0
     max_attempts: int = 5
     visibility_timeout: int = 300
+    checks_time_limit: float = 30.0
     ip_retention_days: int = 0
     log_level: str = "INFO"
     log_json: bool = True
@@ -128,6 +139,11 @@ class Settings:
             # Redis redelivers an unacked message after this long. It must exceed any task's run
             # time plus any countdown; the outbox sweeper covers the faster path.
             "broker_transport_options": {"visibility_timeout": self.visibility_timeout},
+            # A per-comment time budget (issue 11): past the soft limit the task holds the comment
+            # for a moderator ("checks timed out"); the hard limit, 10 s later, kills a child that
+            # did not stop (then the attempt counter and `failed` take over).
+            "task_annotations": {"workers.tasks.process_comment": {
+                "soft_time_limit": self.checks_time_limit, "time_limit": self.checks_time_limit + 10}},
             "task_default_queue": "commentq",
             "worker_hijack_root_logger": False,
             "worker_send_task_events": True,
@@ -167,6 +183,7 @@ def load(env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
         trusted_proxies=_int(env, "COMMENTQ_TRUSTED_PROXIES", 0),
         max_content_length=_int(env, "COMMENTQ_MAX_CONTENT_LENGTH", 64 * 1024),
         max_body_chars=_int(env, "COMMENTQ_MAX_BODY_CHARS", 10_000),
+        thread_depth=_thread_depth(env),
         links_hold=_int(env, "COMMENTQ_LINKS_HOLD", 2),
         moderation_keys=_list(env.get("COMMENTQ_MODERATION_KEYS")),
         disallowed_keys=_list(env.get("COMMENTQ_DISALLOWED_KEYS")),
@@ -185,6 +202,7 @@ def load(env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
         sweep_interval=_float(env, "COMMENTQ_SWEEP_INTERVAL", 30.0),
         max_attempts=_int(env, "COMMENTQ_MAX_ATTEMPTS", 5),
         visibility_timeout=_int(env, "COMMENTQ_VISIBILITY_TIMEOUT", 300),
+        checks_time_limit=_float(env, "COMMENTQ_CHECKS_TIME_LIMIT", 30.0),
         ip_retention_days=_int(env, "COMMENTQ_IP_RETENTION_DAYS", 0),
         log_level=env.get("COMMENTQ_LOG_LEVEL") or "INFO",
         log_json=_bool(env.get("COMMENTQ_LOG_JSON"), True),

@@ -25,6 +25,7 @@ from service.models import (
     utcnow,
 )
 from service.render import render_body
+from service.validation import public_name
 
 
 class StoreError(Exception):
@@ -40,17 +41,26 @@ def get_article(session: Session, slug: str) -> Article | None:
     return session.scalar(select(Article).where(Article.slug == slug))
 
 
-def put_article(session: Session, slug: str, title: str, url: str | None = None,
-                closed: bool = False, body: str | None = None) -> Article:
-    """Create or update an article by slug."""
+def put_article(session: Session, slug: str, title: str | None, url: str | None = None,
+                closed: bool | None = None, body: str | None = None) -> Article:
+    """Create an article, or change what is given of an existing one: ``None`` leaves a field as it
+    is (re-running ``commentq article put`` without ``--closed`` never reopens a closed article).
+
+    Raises ``StoreError`` (field ``title``) when a new article has no title.
+    """
     article = get_article(session, slug)
     if article is None:
-        article = Article(slug=slug, title=title, url=url, closed=closed, body=body, comment_count=0)
+        if not title:
+            raise StoreError("A new article needs a title.", "title")
+        article = Article(slug=slug, title=title, url=url, closed=bool(closed), body=body, comment_count=0)
         session.add(article)
     else:
-        article.title = title
-        article.url = url if url is not None else article.url
-        article.closed = closed
+        if title:
+            article.title = title
+        if url is not None:
+            article.url = url
+        if closed is not None:
+            article.closed = closed
         if body is not None:
             article.body = body
     session.commit()
@@ -109,6 +119,15 @@ def transition(session: Session, comment_id: str, allowed_from: tuple[str, ...],
     )
     if result.rowcount != 1:
         return None
+    # The article's count follows from the change this update really made (old -> new), not from
+    # the status a caller read earlier: approve and spam at the same moment once left a rejected
+    # comment counted (issue 11). Same transaction as the update, so both commit or neither.
+    delta = (to == Status.PUBLISHED) - (current == Status.PUBLISHED)
+    if delta:
+        article_id = select(Comment.article_id).where(Comment.id == comment_id).scalar_subquery()
+        session.execute(update(Article).where(Article.id == article_id, Article.comment_count + delta >= 0)
+                        .values(comment_count=Article.comment_count + delta)
+                        .execution_options(synchronize_session=False))
     session.add(AuditEvent(comment_id=comment_id, from_status=current, to_status=to, action=action,
                            actor=actor, note=note, created_at=now))
     return current
@@ -116,26 +135,19 @@ def transition(session: Session, comment_id: str, allowed_from: tuple[str, ...],
 
 def publish(session: Session, comment: Comment, allowed_from: tuple[str, ...], *, action: str,
             actor: str, note: str | None = None) -> bool:
-    """Render once, mark published, bump the article's count; a second call does nothing."""
+    """Render once, mark published (``transition`` bumps the article's count); a second call does
+    nothing."""
     html = render_body(comment.body)
     old = transition(session, comment.id, allowed_from, Status.PUBLISHED, action=action, actor=actor,
                      note=note, body_html=html, published_at=utcnow(), decided_by=actor)
-    if old is None:
-        return False
-    session.execute(update(Article).where(Article.id == comment.article_id)
-                    .values(comment_count=Article.comment_count + 1))
-    return True
+    return old is not None
 
 
 def unpublish(session: Session, comment: Comment, to: str, *, action: str, actor: str,
               note: str | None = None) -> bool:
     old = transition(session, comment.id, (Status.PUBLISHED,), to, action=action, actor=actor, note=note,
                      decided_by=actor)
-    if old is None:
-        return False
-    session.execute(update(Article).where(Article.id == comment.article_id, Article.comment_count > 0)
-                    .values(comment_count=Article.comment_count - 1))
-    return True
+    return old is not None
 
 
 def replace_check_results(session: Session, comment_id: str, verdicts: list[Any]) -> None:
@@ -166,9 +178,9 @@ def decide(session: Session, comment: Comment, action: str, moderator: str, note
         return False
     if to == Status.PUBLISHED:
         ok = publish(session, comment, allowed, action=action, actor=actor, note=note)
-    elif comment.status == Status.PUBLISHED:
-        ok = unpublish(session, comment, to, action=action, actor=actor, note=note)
     else:
+        # Whatever the status is by now (another moderator may have just published it), the
+        # conditional update decides and ``transition`` keeps the count in step with it.
         ok = transition(session, comment.id, allowed, to, action=action, actor=actor, note=note,
                         decided_by=actor) is not None
     if ok and action in LEARNING_ACTIONS:
@@ -189,26 +201,66 @@ class Page:
         return max(1, math.ceil(self.total / self.per_page)) if self.per_page else 1
 
 
-def published_threads(session: Session, article: Article, page: int, per_page: int) -> Page:
-    """Top-level published comments, oldest first, each with its published replies nested."""
+def published_threads(session: Session, article: Article, page: int, per_page: int,
+                      max_depth: int = 5) -> Page:
+    """Top-level published comments, oldest first, each with its published replies nested.
+
+    Threads render ``max_depth`` levels deep (top level = 1; WordPress's "thread comments N levels
+    deep"): a reply deeper than that is listed at level ``max_depth``, after its parent, in time
+    order, with ``in_reply_to`` naming the comment it answers. No published comment is ever left
+    out. A reply whose parent is no longer published (removed, or marked spam) stays in its thread
+    under the nearest published ancestor, which its ``parent_id`` then names (``parent_removed``).
+    """
+    max_depth = max(2, max_depth)
     rows = session.scalars(
         select(Comment).where(Comment.article_id == article.id, Comment.status == Status.PUBLISHED)
         .order_by(Comment.created_at, Comment.id)
     ).all()
-    ids = {c.id for c in rows}
-    children: dict[str | None, list[Comment]] = {}
-    for c in rows:
-        parent = c.parent_id if c.parent_id in ids else None
-        children.setdefault(parent, []).append(c)
+    by_id = {c.id: c for c in rows}
+    # Every comment's stored parent, published or not, to walk past unpublished ones.
+    stored_parent: dict[str, str | None] = dict(session.execute(
+        select(Comment.id, Comment.parent_id).where(Comment.article_id == article.id)).tuples().all())
 
-    def node(c: Comment, depth: int) -> dict[str, Any]:
-        replies = [node(r, depth + 1) for r in children.get(c.id, [])] if depth < 50 else []
-        return {"id": c.id, "author": c.author, "url": c.url, "body_html": c.body_html or "",
-                "created_at": c.created_at, "parent_id": c.parent_id, "replies": replies}
+    def visible_parent(c: Comment) -> str | None:
+        p, seen = c.parent_id, set()
+        while p is not None and p not in by_id and p not in seen:
+            seen.add(p)
+            p = stored_parent.get(p)
+        return p if p in by_id else None
+
+    parent_of = {c.id: visible_parent(c) for c in rows}
+    children: dict[str | None, list[Comment]] = {}
+    for c in rows:  # in time order, so every list of children is too
+        children.setdefault(parent_of[c.id], []).append(c)
+
+    def item(c: Comment, shown_under: str | None) -> dict[str, Any]:
+        parent = parent_of[c.id]
+        reply_to = None
+        if parent is not None and parent != shown_under:
+            reply_to = {"id": parent, "author": public_name(by_id[parent].author)}
+        return {"id": c.id, "author": public_name(c.author), "url": c.url, "body_html": c.body_html or "",
+                "created_at": c.created_at, "parent_id": parent, "replies": [], "in_reply_to": reply_to,
+                "parent_removed": c.parent_id is not None and c.parent_id != parent}
+
+    def descendants(c: Comment) -> list[Comment]:
+        found, stack = [], list(children.get(c.id, []))
+        while stack:
+            d = stack.pop()
+            found.append(d)
+            stack.extend(children.get(d.id, []))
+        return sorted(found, key=lambda d: (d.created_at, d.id))
+
+    def node(c: Comment, level: int, shown_under: str | None) -> dict[str, Any]:
+        out = item(c, shown_under)
+        if level < max_depth - 1:
+            out["replies"] = [node(r, level + 1, c.id) for r in children.get(c.id, [])]
+        else:  # the last nesting level: every descendant, flat, in time order
+            out["replies"] = [item(d, c.id) for d in descendants(c)]
+        return out
 
     roots = children.get(None, [])
     start = (page - 1) * per_page
-    return Page([node(c, 0) for c in roots[start:start + per_page]], page, per_page, len(roots))
+    return Page([node(c, 1, None) for c in roots[start:start + per_page]], page, per_page, len(roots))
 
 
 def moderation_queue(session: Session, status: str, article_slug: str | None, page: int,

@@ -1,24 +1,19 @@
-"""``commentq spam train|evaluate|retrain``: the classifier's and the checks' command line.
+"""``commentq spam train|loso|evaluate|retrain``: the classifier's and the checks' command line.
 
 ``evaluate`` runs the workers' real check pipeline (every check, the policy, the shipped or given
-model) on each CSV row offline: no rate or flood checks, since rows carry no sender. Each row gets
-a placeholder email (``row-N@example.org``) so validation passes, its AUTHOR column as the name,
-and the rows of one file are comments on one article, in file order.
+model) on each CSV row offline (``workers/evaluate.py`` describes the columns, ``--rows`` and
+``--learn``); ``loso`` is the classifier's leave-one-source-out evaluation (``workers/loso.py``).
 """
 
 from __future__ import annotations
 
+import csv
 import json
 import sys
 import time
-from collections import Counter
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import click
-
-from workers.checks.base import CheckContext, Submission
-from workers.checks.text import content_hash
 
 
 def _settings():  # noqa: ANN202
@@ -41,18 +36,51 @@ def spam() -> None:
 @click.argument("paths", nargs=-1, type=click.Path(exists=True))
 @click.option("--out", type=click.Path(dir_okay=False), default=None,
               help="Where to write the model (default: the shipped workers/models/spam-model.json.gz).")
-def train_cmd(paths: tuple[str, ...], out: str | None) -> None:
-    """Train the shipped model from corpus CSVs or folders (default: the shipped training corpus, a
-    copy of ../shared/data/spam/train/). Deterministic: the same data gives the same file."""
-    from workers.classifier import SHIPPED_CORPUS, SHIPPED_MODEL, describe, train_corpus
+@click.option("--loso-out", type=click.Path(dir_okay=False), default=None,
+              help="Also write the leave-one-source-out decision values (JSON) for `spam loso --scores`.")
+def train_cmd(paths: tuple[str, ...], out: str | None, loso_out: str | None) -> None:
+    """Train the shipped model from corpus CSVs or folders (default: the shipped corpus,
+    workers/models/corpus/): leave-one-source-out runs give the calibration, then one fit on all
+    rows. Deterministic on one machine; other machines agree to rounding (BLAS, CPU)."""
+    from workers.classifier import SHIPPED_CORPUS, SHIPPED_MODEL, describe, read_sources, train_sources
+    from workers.loso import out_of_source
 
     t0 = time.perf_counter()
-    model = train_corpus(paths or [SHIPPED_CORPUS])
+    rows = read_sources(paths or [SHIPPED_CORPUS])
+    z, tested = out_of_source(rows)
+    if loso_out:
+        Path(loso_out).write_text(json.dumps({"z": z, "tested": tested, "rows": len(rows)}))
+    model = train_sources(rows, z=z, tested=tested)
     target = Path(out) if out else SHIPPED_MODEL
     blob = model.to_bytes()
     target.write_bytes(blob)
-    click.echo(json.dumps({**describe(model), "file": str(target), "bytes": len(blob),
-                           "seconds": round(time.perf_counter() - t0, 2)}))
+    click.echo(json.dumps({**describe(model), "calibration": model.calibration, "file": str(target),
+                           "bytes": len(blob), "seconds": round(time.perf_counter() - t0, 2)}))
+
+
+@spam.command("loso")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@click.option("--scores", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Decision values written by `spam train --loso-out` (else the folds are trained now).")
+@click.option("--spam-threshold", "spam_t", type=float, default=None, help="Reject threshold (default: settings).")
+@click.option("--hold-threshold", "hold_t", type=float, default=None, help="Hold threshold (default: settings).")
+def loso_cmd(paths: tuple[str, ...], scores: str | None, spam_t: float | None, hold_t: float | None) -> None:
+    """Leave-one-source-out evaluation of the classifier alone: per held-out source, ham rejected,
+    spam not published and AUC at the given thresholds on calibrated probabilities (JSON)."""
+    from workers.classifier import SHIPPED_CORPUS, read_sources
+    from workers.loso import report
+
+    rows = read_sources(paths or [SHIPPED_CORPUS])
+    z = tested = None
+    if scores:
+        doc = json.loads(Path(scores).read_text())
+        if doc.get("rows") != len(rows):
+            raise click.ClickException(f"{scores} was computed on {doc.get('rows')} rows, not these {len(rows)}")
+        z, tested = doc["z"], doc["tested"]
+    settings = _settings()
+    result = report(rows, spam=settings.classifier_spam if spam_t is None else spam_t,
+                    hold=settings.classifier_hold if hold_t is None else hold_t, z=z, tested=tested)
+    click.echo(json.dumps(result, indent=1))
 
 
 @spam.command("retrain")
@@ -70,84 +98,40 @@ def retrain_cmd() -> None:
         db.dispose()
 
 
-def _ratio(a: int, b: int) -> float:
-    return round(a / b, 4) if b else 0.0
-
-
-def evaluate_rows(rows: list[tuple[str, str, int]], *, config=None, model_path: str | None = None,  # noqa: ANN001
-                  article_id: int = 1) -> dict:
-    """Run the pipeline on (author, text, label) rows; the figures ``spam evaluate`` prints."""
-    from workers.checks import default_checks
-    from workers.checks.classifier import Classifier, ModelCache
-    from workers.classifier import Model
-    from workers.history import MemoryHistory
-    from workers.pipeline import Pipeline
-    from workers.policy import PolicyConfig
-
-    checks = default_checks()
-    if model_path:
-        cache = ModelCache()
-        cache.model = Model.from_bytes(Path(model_path).read_bytes())
-        cache.refresh = float("inf")
-        checks = [Classifier(cache) if c.name == "classifier" else c for c in checks]
-    pipeline = Pipeline(checks)
-    config = config or PolicyConfig()
-    history = MemoryHistory()
-    start = datetime(2015, 1, 1, tzinfo=UTC)
-    tally: Counter[str] = Counter()
-    by_check: dict[str, Counter[str]] = {}
-    version = None
-    t0 = time.perf_counter()
-    for i, (author, text, label) in enumerate(rows):
-        kind = "spam" if label == 1 else "ham"
-        sub = Submission(id=f"row-{i}", article_id=article_id, author=(author or "").strip() or "anonymous",
-                         email=f"row-{i}@example.org", body=text, created_at=start + timedelta(seconds=i))
-        outcome = pipeline.run(sub, CheckContext(config=config, history=history, offline=True))
-        status = outcome.decision.status
-        tally[kind] += 1
-        tally[f"{kind}_{status}"] += 1
-        if status != "published":
-            for name in outcome.decision.decided_by.split(","):
-                by_check.setdefault(name, Counter())[f"{kind}_{status}"] += 1
-        version = version or next((v.version for v in outcome.verdicts if v.version), None)
-        history.remember(article_id, content_hash(text), sub.id, body=text, author=sub.author, email=sub.email,
-                         created_at=sub.created_at, status=status)
-    seconds = time.perf_counter() - t0
-    spam_n, ham_n = tally["spam"], tally["ham"]
-    tp, fp = tally["spam_rejected"], tally["ham_rejected"]
-    precision = _ratio(tp, tp + fp)
-    recall = _ratio(tp, spam_n)
-    f1 = round(2 * precision * recall / (precision + recall), 4) if precision + recall else 0.0
-    return {
-        "rows": len(rows), "spam": spam_n, "ham": ham_n,
-        "spam_published": tally["spam_published"], "spam_held": tally["spam_held"],
-        "spam_rejected": tally["spam_rejected"], "ham_published": tally["ham_published"],
-        "ham_held": tally["ham_held"], "ham_rejected": tally["ham_rejected"],
-        "precision": precision, "recall": recall, "f1": f1,
-        "false_positive_rate": _ratio(fp, ham_n),
-        "spam_not_published": _ratio(tally["spam_held"] + tally["spam_rejected"], spam_n),
-        "ham_published_rate": _ratio(tally["ham_published"], ham_n),
-        "decided_by": {k: dict(sorted(v.items())) for k, v in sorted(by_check.items())},
-        "model_version": version,
-        "comments_per_second": round(len(rows) / seconds, 1) if seconds else None,
-    }
-
-
 @spam.command("evaluate")
 @click.argument("csv_file", type=click.Path(exists=True, dir_okay=False))
 @click.option("--model", "model_path", type=click.Path(exists=True, dir_okay=False), default=None,
               help="Evaluate this model file instead of the shipped one.")
-def evaluate_cmd(csv_file: str, model_path: str | None) -> None:
-    """Run the real check pipeline on a labelled CSV (CONTENT, CLASS, optional AUTHOR) and print one
-    JSON object with the counts, precision, recall, F1 and false-positive rate."""
-    from workers.classifier import read_corpus
+@click.option("--rows", "rows_out", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="Write each row's outcome and every check's verdict, score and reason to this CSV.")
+@click.option("--learn", is_flag=True, default=False,
+              help="Replay moderators: held and rejected rows are labelled as they arrive and the model "
+                   "retrains as in production; adds the figures per slice of the file (learning curve).")
+@click.option("--retrain-every", type=click.IntRange(min=1), default=None,
+              help="With --learn: retrain after this many new labels (default: COMMENTQ_RETRAIN_EVERY).")
+@click.option("--slices", type=click.IntRange(min=1), default=10, show_default=True,
+              help="With --learn: how many consecutive slices the learning curve has.")
+@click.option("--corpus", "corpus", multiple=True, type=click.Path(exists=True),
+              help="With --learn: retrain on this corpus (CSV or folder) instead of the shipped one.")
+def evaluate_cmd(csv_file: str, model_path: str | None, rows_out: str | None, learn: bool,
+                 retrain_every: int | None, slices: int, corpus: tuple[str, ...]) -> None:
+    """Run the real check pipeline on a labelled CSV (CONTENT, CLASS; optional AUTHOR, URL, EMAIL,
+    DATE, ARTICLE, ARTICLE_TEXT) and print one JSON object with the counts, precision, recall, F1 and
+    false-positive rate (CONTRACT.md "Spam corpus format")."""
+    from workers.evaluate import CorpusError, evaluate, read_rows
     from workers.policy import PolicyConfig
 
     try:
-        rows = read_corpus([csv_file])
-    except (UnicodeDecodeError, OSError, ValueError) as exc:
+        rows = read_rows(csv_file)
+    except (UnicodeDecodeError, OSError, CorpusError, csv.Error) as exc:
         raise click.ClickException(f"cannot read {csv_file}: {exc}") from exc
     if not rows:
         raise click.ClickException(f"{csv_file}: no rows with CONTENT and CLASS (0 or 1)")
-    result = evaluate_rows(rows, config=PolicyConfig.from_settings(_settings()), model_path=model_path)
+    settings = _settings()
+    try:
+        result = evaluate(rows, config=PolicyConfig.from_settings(settings), model_path=model_path,
+                          rows_out=rows_out, learn=learn, slices=slices, corpus=corpus or None,
+                          retrain_every=retrain_every or getattr(settings, "retrain_every", 5))
+    except OSError as exc:
+        raise click.ClickException(str(exc)) from exc
     sys.stdout.write(json.dumps(result) + "\n")

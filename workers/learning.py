@@ -1,4 +1,7 @@
-"""Learning from moderators: retrain the classifier on the corpus plus every ``spam``/``approve``.
+"""Learning from moderators: retrain the classifier on the corpus plus every ``spam``/``approve``
+(``workers.classifier.retrain_with``: the shipped corpus, source-balanced, plus each decision as a
+``moderator`` example, with the shipped model's calibration; ``commentq spam evaluate --learn``
+replays the same code path offline).
 
 The moderation API calls ``app.extensions["on_labelled"]`` after each such decision; that hook
 only counts the new labelled examples and, once ``retrain_every`` have piled up, queues the
@@ -18,7 +21,7 @@ from sqlalchemy.orm import Session
 from service.models import LabelledExample, SpamModel
 from service.queue import RETRAIN_TASK, enqueue_retrain_if_due
 from service.store import latest_spam_model, unlearned_examples
-from workers.classifier import MODERATOR_WEIGHT, SHIPPED_CORPUS, read_corpus, train
+from workers.classifier import retrain_with
 
 log = logging.getLogger("commentq.learning")
 __all__ = ["RETRAIN_TASK", "latest_model", "new_examples", "queue_retrain_if_due", "retrain"]
@@ -46,10 +49,7 @@ def retrain(session: Session, *, min_new: int = 1) -> SpamModel | None:
     if new_examples(session) < min_new:
         return None
     texts, labels, last_id = labelled(session)
-    base = read_corpus([SHIPPED_CORPUS])
-    model = train([t for _, t, _ in base] + texts, [y for _, _, y in base] + labels,
-                  [1.0] * len(base) + [MODERATOR_WEIGHT] * len(texts),
-                  examples=len(texts), last_example_id=last_id)
+    model = retrain_with(texts, labels, last_example_id=last_id)
     newest = latest_model(session)
     if newest is not None and newest.last_example_id >= last_id:
         return None  # a concurrent retrain already stored a model at least this recent

@@ -55,7 +55,7 @@
     var who = document.createElement(authorUrl ? "a" : "span");
     who.className = "comment-author";
     who.textContent = c.author;
-    if (authorUrl) { who.href = authorUrl; who.rel = "nofollow ugc noopener noreferrer"; }
+    if (authorUrl) { who.href = authorUrl; who.rel = "nofollow ugc noopener"; }
     var time = document.createElement("time");
     time.dateTime = c.created_at;
     time.textContent = formatTime(c.created_at);
@@ -78,17 +78,38 @@
     li.appendChild(art);
     var list = $("comment-list");
     var parent = c.parent_id ? $("comment-" + c.parent_id) : null;
+    var maxDepth = parseInt($("comments").getAttribute("data-thread-depth"), 10) || 5;
+    var level = 1;
     if (parent) {
-      var children = parent.querySelector(":scope > ol.children");
+      var parentLevel = parseInt(parent.getAttribute("data-level"), 10) || 1;
+      var holder = parent;
+      if (parentLevel >= maxDepth) {
+        /* The last nesting level: listed after its parent, at the same level, as the server does. */
+        holder = parent.parentNode.closest("li.comment") || null;
+        level = maxDepth;
+        var note = document.createElement("span");
+        note.className = "in-reply-to";
+        note.appendChild(document.createTextNode("in reply to "));
+        var to = document.createElement("a");
+        to.href = "#comment-" + c.parent_id;
+        to.textContent = parent.querySelector(".comment-author").textContent;
+        note.appendChild(to);
+        header.appendChild(note);
+      } else {
+        level = parentLevel + 1;
+      }
+      var children = holder ? holder.querySelector(":scope > ol.children") : list;
       if (!children) {
         children = document.createElement("ol");
         children.className = "children";
-        parent.appendChild(children);
+        holder.appendChild(children);
       }
       children.appendChild(li);
     } else {
       list.appendChild(li);
     }
+    li.className = "comment depth-" + level + " just-published";
+    li.setAttribute("data-level", String(level));
     bumpCount();
   }
 

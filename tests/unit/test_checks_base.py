@@ -42,7 +42,7 @@ def test_submission_is_a_frozen_value():
     assert dataclasses.asdict(s) == {"id": "c1", "article_id": 1, "author": "Ann", "email": "a@example.org",
                                      "body": "hi", "url": None, "ip": None, "user_agent": None, "honeypot": None,
                                      "parent_id": None, "created_at": when,
-                                     "article_url": None, "article_text": None}
+                                     "article_url": None, "article_title": None, "article_text": None}
     with pytest.raises(dataclasses.FrozenInstanceError):
         s.body = "changed"  # type: ignore[misc]
     with pytest.raises(TypeError):

@@ -3,6 +3,9 @@ and sane; the check picks up a newer model from the history; retraining learns f
 
 from __future__ import annotations
 
+import math
+from pathlib import Path
+
 import numpy as np
 import pytest
 from scipy.sparse import hstack
@@ -22,8 +25,29 @@ LABELS = [1, 0, 1, 0, 1, 0, 1, 0] * 3
 
 def test_preprocess_normalises_what_the_readme_says():
     assert c.preprocess("I&#39;m <b>HERE</b>\ufeff<br />") == "i'm here"
-    assert c.preprocess("see http://www.spam.example.com/x?y now") == "see urlx spam.example.com now"
-    assert c.preprocess('<a href="https://t.example/">click</a>') == "click urlx t.example"
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    # Links, bare domains and addresses are dropped: the links check judges them by destination,
+    # and "has a link" must not be what the model learns spam is (Stack Exchange ham cites links).
+    ("see http://www.spam.example.com/x?y now", "see now"),
+    ("as the docs say (https://docs.python.org/3/library/csv.html).", "as the docs say ( )."),
+    ('<a href="https://t.example/">click</a> here', "click here"),
+    ("visit www.example.net or mail me at ann@example.org", "visit or mail me at"),
+    ("kidsmediausa.com is my site", "is my site"),
+    # Digits are one token: phone numbers (pseudo-randomised in the corpus), prices and years alike.
+    ("call 0800 123 4567 before 2024", "call 0 0 0 before 0"),
+    # The one link finder's rules: words with dots are words.
+    ("I use ASP.NET and VB.NET daily", "i use asp.net and vb.net daily"),
+    ("the article.To be honest", "the article.to be honest"),
+])
+def test_preprocess_drops_links_and_folds_digits(raw: str, expected: str):
+    assert c.preprocess(raw) == expected
+
+
+def test_preprocess_is_bounded_on_adversarial_input():
+    for body in ("<" * 20_000, "a-" * 10_000, "1.2." * 2500, "x@" * 10_000, "http://" + "a" * 20_000):
+        assert len(c.preprocess(body)) <= c.MAX_CHARS
 
 
 def test_pure_python_probability_equals_scikit_learn():
@@ -41,19 +65,69 @@ def test_pure_python_probability_equals_scikit_learn():
     assert [loaded.probability(t) for t in probe] == pytest.approx(got, abs=1e-4)
 
 
+def _summary(model: c.Model) -> tuple[list[str], np.ndarray]:
+    """A model as (sorted feature keys, [intercept, idf..., weight...]): compared with a tolerance."""
+    keys = sorted(f"{k}\x1f{f}" for k, t in model.tables.items() for f in t)
+    values = [model.intercept] + [model.tables[k.split("\x1f")[0]][k.split("\x1f", 1)[1]][j]
+                                  for j in (0, 1) for k in keys]
+    return keys, np.asarray(values)
+
+
+def _assert_same_model(a: c.Model, b: c.Model) -> None:
+    """Same features, same numbers to rounding: floats' last bits differ between machines (BLAS,
+    CPU), so never byte for byte; and a short message, never a diff of two large blobs."""
+    keys_a, values_a = _summary(a)
+    keys_b, values_b = _summary(b)
+    assert keys_a == keys_b, f"feature sets differ: {len(set(keys_a) ^ set(keys_b))} features in one only"
+    worst = float(np.max(np.abs(values_a - values_b))) if len(values_a) else 0.0
+    assert np.allclose(values_a, values_b, rtol=1e-4, atol=1e-4), f"largest difference {worst:.3g}"
+
+
 def test_training_is_deterministic_and_versioned_by_data():
     a, b = c.train(TEXTS, LABELS), c.train(TEXTS, LABELS)
-    assert a.to_bytes() == b.to_bytes()
+    _assert_same_model(a, b)
+    assert a.version == b.version
     assert c.train(TEXTS, [1 - y for y in LABELS]).version != a.version
 
 
+def test_calibration_is_folded_into_the_exported_model():
+    raw = c.train(TEXTS, LABELS)
+    cal = c.train(TEXTS, LABELS, calibration=(0.5, -1.0))
+    for text in ("subscribe to my great channel", "I love the chorus", ""):
+        z = math.log(raw.probability(text) / (1 - raw.probability(text)))
+        assert cal.probability(text) == pytest.approx(1 / (1 + math.exp(-(0.5 * z - 1.0))), abs=1e-9)
+    assert c.Model.from_bytes(cal.to_bytes()).calibration == (0.5, -1.0)
+
+
+def test_source_weights_balance_every_source_and_class():
+    sources = ["big"] * 8 + ["small"] * 2 + ["yt"] * 4 + ["synthetic_x"] * 2
+    labels = [1] * 8 + [1] * 2 + [0, 0, 1, 1] + [0, 1]
+    w = c.source_weights(sources, labels)
+    groups: dict[tuple[str, int], float] = {}
+    for s, y, x in zip(sources, labels, w, strict=True):
+        groups[(s, y)] = groups.get((s, y), 0.0) + x
+    assert groups[("big", 1)] == pytest.approx(groups[("small", 1)]) == pytest.approx(groups[("yt", 1)])
+    assert groups[("synthetic_x", 1)] == pytest.approx(groups[("yt", 1)] * c.SYNTHETIC_WEIGHT)
+    assert sum(x for x, y in zip(w, labels, strict=True) if y == 0) == pytest.approx(
+        sum(x for x, y in zip(w, labels, strict=True) if y == 1))
+    assert sum(w) / len(w) == pytest.approx(1.0)
+
+
 def test_shipped_model_is_small_loads_and_is_reproducible_from_the_shipped_corpus():
-    assert c.SHIPPED_MODEL.stat().st_size < 1_000_000
+    """Refitting on the shipped corpus with the shipped calibration gives the shipped model, to
+    rounding. (The calibration itself comes from the leave-one-source-out folds, seven more fits:
+    ``commentq spam train`` recomputes it; this test does not.)"""
+    assert c.SHIPPED_MODEL.stat().st_size < 2_000_000
     model = c.shipped_model()
     assert model.version.startswith("lr-")
-    assert c.train_corpus([c.SHIPPED_CORPUS]).to_bytes() == c.SHIPPED_MODEL.read_bytes()
+    rows = c.shipped_rows()
+    sources = [r.source for r in rows]
+    labels = [r.label for r in rows]
+    again = c.train([r.text for r in rows], labels, c.source_weights(sources, labels), sources=sources,
+                    calibration=model.calibration)
+    _assert_same_model(again, model)
     assert model.probability("Check out my new channel and subscribe!! http://bit.ly/x") > 0.9
-    assert model.probability("Thanks for the clear summary of where the talks will take place.") < 0.6
+    assert model.probability("Thanks for the clear summary of where the talks will take place.") < 0.5
 
 
 def test_model_file_rejects_unknown_formats():
@@ -85,9 +159,29 @@ def test_check_picks_up_a_newer_model_from_the_history():
 
 
 def test_moderator_examples_move_the_model():
-    base = c.read_corpus([c.SHIPPED_CORPUS])
+    """The retrain's code path (workers/learning.py): a moderator's word is learned even if no
+    corpus source uses it (the source filter keeps the blog's own vocabulary)."""
+    base = c.read_sources([c.YOUTUBE_CORPUS])
     text = "Discover quantum crystal healing sessions, book your aura reading with Madame Zora today"
-    before = c.train([t for _, t, _ in base], [y for _, _, y in base]).probability(text)
-    after = c.train([t for _, t, _ in base] + [text], [y for _, _, y in base] + [1],
-                    [1.0] * len(base) + [c.MODERATOR_WEIGHT]).probability(text + " now")
+    before = c.retrain_with([], [], base=base).probability(text + " now")
+    after = c.retrain_with([text], [1], base=base).probability(text + " now")
     assert after > before + 0.1
+
+
+BLOG_HAM = [line for line in (Path(__file__).parent / "data" / "blog_ham.txt").read_text("utf-8").splitlines()
+            if line and not line.startswith("#")]
+
+
+def test_plain_blog_comments_are_never_rejected_by_the_shipped_model():
+    """Readers' comments written for this test (questions, careful long comments, "my", "thanks",
+    replies citing a news article or the docs): none reaches the reject threshold, with a margin;
+    few reach the hold threshold."""
+    from workers.policy import PolicyConfig
+
+    cfg = PolicyConfig()
+    model = c.shipped_model()
+    scores = {text: model.probability(text) for text in BLOG_HAM}
+    worst = max(scores, key=scores.get)
+    assert scores[worst] < cfg.classifier_spam - 0.1, f"{scores[worst]:.3f}: {worst!r}"
+    held = [t for t, p in scores.items() if p >= cfg.classifier_hold]
+    assert len(held) <= len(BLOG_HAM) // 10, f"{len(held)} held, e.g. {held[:2]!r}"

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.unit.checks_support import ctx, sub
-from workers.checks.validation import Validation, email_problem, url_problem
+from workers.checks.validation import SURROGATE, Validation, email_problem, url_problem
 
 
 def verdict(**kw):  # noqa: ANN201
@@ -21,24 +21,31 @@ def test_well_formed_comment_passes():
 
 
 @pytest.mark.parametrize(("fields", "reason"), [
-    ({"author": "   "}, "name is required"),
-    ({"author": "\u200b\u200d"}, "name is required"),
-    ({"author": "x" * 201}, "name longer than 200"),
-    ({"author": "Ann\u202egnp.exe"}, "bidi-control"),
-    ({"author": "Ann\nBob"}, "line-break"),
-    ({"body": "  \n "}, "comment is empty"),
-    ({"body": "\ufeff\u200b"}, "only invisible characters"),
-    ({"body": "hello\x00world"}, "comment contains a NUL byte"),
-    ({"body": "bell\x07"}, "comment contains control characters"),
-    ({"body": "broken \ud800 surrogate"}, "lone surrogates"),
-    ({"email": "not-an-email"}, "email:"),
-    ({"email": "a@localhost"}, "email:"),
+    ({"author": "   "}, "name: Name is required"),
+    ({"author": "\u200b\u200d"}, "name: Name is required"),
+    ({"author": "x" * 201}, "name: Longer than maximum length 200"),
+    ({"author": "Ann\u202egnp.exe"}, "name: Contains bidirectional override"),
+    ({"author": "Ad\u200bmin"}, "name: Contains invisible characters"),
+    ({"author": "Ad\u200dmin"}, "name: Contains a zero-width joiner"),
+    ({"author": "Ann\nBob"}, "name: Contains control characters"),
+    ({"body": "  \n "}, "comment: Comment is empty"),
+    ({"body": "\ufeff\u200b"}, "comment: Comment is empty"),
+    ({"body": "hello\x00world"}, "comment: Contains a NUL byte"),
+    ({"body": "bell\x07"}, "comment: Contains control characters"),
+    ({"body": "broken \ud800 surrogate"}, "unpaired surrogate"),
+    ({"body": "trojan \u202e source"}, "comment: Contains bidirectional override"),
+    ({"email": "not-an-email"}, "email: Not a valid email address"),
+    ({"email": "a@localhost"}, "email: Not a valid"),
     ({"email": "a@x.test"}, "special-use"),
-    ({"email": "x" * 330 + "@example.org"}, "email longer than 320"),
-    ({"url": "javascript:alert(1)"}, "http(s) URL"),
-    ({"url": "https://user:pw@example.org/"}, "credentials"),
+    ({"email": "x" * 250 + "@example.org"}, "email: Longer than maximum length 254"),
+    ({"url": "javascript:alert(1)"}, "website: Must be an http:// or https:// URL"),
+    ({"url": "https://user:pw@example.org/"}, "user name or password"),
     ({"url": "https://exa mple.org"}, "spaces"),
-    ({"url": "https://nodot/"}, "no valid host"),
+    ({"url": "https://nodot/"}, "website: Needs a full host name"),
+    ({"url": "http://intranet"}, "website: Needs a full host name"),
+    ({"url": "http://1.2.3.4:99999"}, "website: Not a valid URL"),
+    ({"url": "http://10.0.0.1/"}, "website: Must be a public address"),
+    ({"url": "http://printer.local/"}, "website: Must be a public address"),
 ])
 def test_each_problem_is_named(fields, reason):
     v = verdict(**fields)
@@ -46,21 +53,30 @@ def test_each_problem_is_named(fields, reason):
     assert reason in v.reason
 
 
-def test_length_is_measured_after_nfkc_and_limit_is_configurable():
-    # U+FB01 (the "fi" ligature) is one character that NFKC turns into two.
-    assert Validation().run(sub(body="\ufb01" * 6), ctx(max_body_chars=10)).verdict == "invalid"
-    assert Validation().run(sub(body="fi" * 5), ctx(max_body_chars=10)).verdict == "pass"
+def test_length_is_measured_on_the_text_as_typed_and_limit_is_configurable():
+    # U+FB01 (the "fi" ligature) is one character that NFKC would turn into two: it counts as one.
+    assert Validation().run(sub(body="\ufb01" * 10), ctx(max_body_chars=10)).verdict == "pass"
+    assert Validation().run(sub(body="\u2026" * 10), ctx(max_body_chars=10)).verdict == "pass"
     assert Validation().run(sub(body="fi" * 6), ctx(max_body_chars=10)).verdict == "invalid"
+    # CRLF is one line break, as the browser's textarea counts it.
+    assert Validation().run(sub(body="a\r\n" * 5), ctx(max_body_chars=10)).verdict == "pass"
 
 
 def test_trailing_bom_and_newlines_in_body_are_fine():
     assert verdict(body="Nice song\ufeff\nsecond line\ttab").verdict == "pass"
 
 
-@pytest.mark.parametrize("url", ["https://example.org", "http://localhost:8000/x?y#z", "https://[::1]/",
-                                 "http://192.0.2.1/", "https://bücher.de/"])
+@pytest.mark.parametrize("url", ["https://example.org", "http://example.org:8000/x?y#z", "https://[2606:4700::1111]/",
+                                 "http://8.8.8.8/", "https://bücher.de/", "www.example.org",
+                                 "https://en.wikipedia.org/wiki/Python_(programming_language)"])
 def test_good_urls(url):
-    assert url_problem(url) is None
+    assert verdict(url=url).verdict == "pass"
+
+
+@pytest.mark.parametrize("url", ["http://localhost:8000/x", "https://[::1]/", "http://192.0.2.1/",
+                                 "http://wiki.internal/", "http://a.b.c.d.lan/"])
+def test_private_hosts_are_not_websites(url):
+    assert "Must be a public address" in url_problem(url) or "full host name" in url_problem(url)
 
 
 def _email_validator_accepts(text: str) -> bool:
@@ -85,12 +101,14 @@ def test_email_fast_path_agrees_on_arbitrary_text(text):
 
 @given(st.text(alphabet=st.characters(codec=None, exclude_categories=()), max_size=80))
 def test_hostile_scan_agrees_with_the_patterns(text):
-    from workers.checks.text import CONTROL
-    from workers.checks.validation import SURROGATE, _has_hostile
+    from service.validation import CONTROL, _hostile
 
-    assert _has_hostile(text) == bool("\x00" in text or SURROGATE.search(text) or CONTROL.search(text))
+    want = bool("\x00" in text or SURROGATE.search(text) or CONTROL.search(text))
+    assert (_hostile(text, multiline=True) is not None) == want
     ascii_text = "".join(chr(ord(c) % 128) for c in text)
-    assert _has_hostile(ascii_text) == bool(CONTROL.search(ascii_text))
+    assert (_hostile(ascii_text, multiline=True) is not None) == bool(CONTROL.search(ascii_text))
+    assert (_hostile(ascii_text, multiline=False) is not None) == bool(
+        CONTROL.search(ascii_text) or any(c in ascii_text for c in "\r\n\t"))
 
 
 def test_directional_marks_in_a_right_to_left_name_pass_but_overrides_do_not():

@@ -12,10 +12,25 @@ def load(**fields):
     return CommentIn().load({"author": "Ann", "email": "ann@example.org", "body": "Hi", **fields})
 
 
-def test_normalises_nfkc_and_strips_name():
-    data = load(author="  ﬁona  ", body="ｆｕｌｌ width")
-    assert data["author"] == "fiona"
-    assert data["body"] == "full width"
+def test_text_is_stored_as_typed_name_trimmed():
+    # NFKC is for matching (the checks), never for what is stored and published.
+    data = load(author="  ﬁona  ", body="ｆｕｌｌ width: x² + y² = r², H₂O, ½ cup")
+    assert data["author"] == "ﬁona"
+    assert data["body"] == "ｆｕｌｌ width: x² + y² = r², H₂O, ½ cup"
+
+
+def test_crlf_is_one_character():
+    assert CommentIn(max_body_chars=6).load({"author": "a", "email": "a@example.org",
+                                             "body": "ab\r\ncd\r\n"})["body"] == "ab\ncd\n"
+
+
+def test_tags_are_stripped_from_the_name():
+    assert load(author="<b onmouseover=alert(1)>Name</b>")["author"] == "Name"
+    assert load(author="<script>alert(1)</script>Eve")["author"] == "Eve"
+    assert load(author="Tom <3")["author"] == "Tom <3"
+    with pytest.raises(ValidationError) as exc:
+        load(author="<script>alert(1)</script>")
+    assert "author" in exc.value.messages
 
 
 def test_email_is_normalised_and_url_optional():
@@ -38,8 +53,15 @@ def test_http_urls_accepted(url):
     assert load(url=url)["url"] == url
 
 
+@pytest.mark.parametrize(("typed", "stored"), [("www.example.org", "https://www.example.org"),
+                                               ("  example.org/me ", "https://example.org/me")])
+def test_scheme_less_urls_get_https(typed, stored):
+    assert load(url=typed)["url"] == stored
+
+
 @pytest.mark.parametrize("url", ["javascript:alert(1)", "//evil.org", "https://", "http://a b.org",
-                                 "https://user@evil.org", "mailto:a@b.org"])
+                                 "https://user@evil.org", "mailto:a@b.org", "http://intranet",
+                                 "http://1.2.3.4:99999", "http://localhost/"])
 def test_other_urls_refused(url):
     with pytest.raises(ValidationError) as exc:
         load(url=url)

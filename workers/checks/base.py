@@ -44,17 +44,19 @@ class Submission:
     honeypot: str | None = None
     parent_id: str | None = None
     created_at: datetime | None = None
-    # The article the comment is on: its own site (links there are neutral) and its title and
-    # text (what a relevant comment talks about); None when unknown (e.g. an evaluate row).
+    # The article the comment is on: its own site (links there are neutral), its title and its
+    # plain text (what a relevant comment talks about); None when unknown (``commentq spam
+    # evaluate`` fills title and text from the ARTICLE and ARTICLE_TEXT columns).
     article_url: str | None = None
+    article_title: str | None = None
     article_text: str | None = None
 
     def __init__(self, id: str, article_id: int, author: str, email: str, body: str,  # noqa: A002
                  url: str | None = None, ip: str | None = None, user_agent: str | None = None,
                  honeypot: str | None = None, parent_id: str | None = None,
                  created_at: datetime | None = None, article_url: str | None = None,
-                 article_text: str | None = None) -> None:
-        # Filled like Verdict's (see there): one per comment, thirteen fields.
+                 article_title: str | None = None, article_text: str | None = None) -> None:
+        # Filled like Verdict's (see there): one per comment, fourteen fields.
         d = self.__dict__
         d["id"] = id
         d["article_id"] = article_id
@@ -68,6 +70,7 @@ class Submission:
         d["parent_id"] = parent_id
         d["created_at"] = created_at
         d["article_url"] = article_url
+        d["article_title"] = article_title
         d["article_text"] = article_text
 
 
