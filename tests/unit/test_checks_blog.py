@@ -375,7 +375,7 @@ def test_the_worker_passes_the_stored_article_text_and_site_to_the_checks(unit_a
                                  ip=None, user_agent=None, request_id=None)
         session.commit()
         s = submission_of(session.get(Comment, c.id))
-    assert s.article_text.startswith("Sourdough starter") and "flour and water" in s.article_text
+    assert s.article_title == "Sourdough starter" and "flour and water" in s.article_text
     assert s.article_url == "https://bakery.example.org/sourdough"
     v = Relevance().run(_with(s, url="https://some-site.example.org/"), ctx())
     assert v.verdict == "hold" and "nothing from the article" in v.reason
@@ -440,3 +440,10 @@ def test_the_database_history_counts_websites_and_keys_reputation_like_the_memor
         again = h.standing(email="other@example.org", ip=None,
                            url=website_identity("https://www.facebook.com/cheap.deals/"), exclude_id="x")
         assert again.spam_url == 1
+
+
+def test_the_title_counts_as_the_article_too():
+    body = "Great post, I finally understand rye levain!"
+    kw = {"url": "https://annbakes.example.org/", "article_text": "Feed it every morning with flour and water."}
+    assert Relevance().run(sub(body, **kw), ctx()).verdict == "hold"
+    assert Relevance().run(sub(body, article_title="Rye levain in five days", **kw), ctx()).verdict == "pass"
