@@ -13,6 +13,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from kombu import Exchange, Queue
+
+from service.queue import CHECKS_QUEUE, RETRAIN_TASK, TRAINING_QUEUE
+
 
 def _bool(value: str | None, default: bool) -> bool:
     if value is None or value == "":
@@ -144,14 +148,19 @@ class Settings:
             # did not stop (then the attempt counter and `failed` take over).
             "task_annotations": {"workers.tasks.process_comment": {
                 "soft_time_limit": self.checks_time_limit, "time_limit": self.checks_time_limit + 10}},
-            "task_default_queue": "commentq",
+            "task_default_queue": CHECKS_QUEUE,
+            # Retraining goes to its own queue (service/queue.py says why). A worker started without
+            # -Q consumes both, so a bare `celery -A workers worker` still learns.
+            "task_queues": tuple(Queue(name, Exchange(name, type="direct"), routing_key=name)
+                                 for name in (CHECKS_QUEUE, TRAINING_QUEUE)),
+            "task_routes": {RETRAIN_TASK: {"queue": TRAINING_QUEUE}},
             "worker_hijack_root_logger": False,
             "worker_send_task_events": True,
             "task_send_sent_event": True,
             "worker_max_tasks_per_child": 1000,
             "beat_schedule": {
                 "sweep-outbox": {"task": "workers.tasks.sweep_outbox", "schedule": self.sweep_interval},
-                "retrain-classifier": {"task": "workers.tasks.retrain_classifier", "schedule": 600.0},
+                "retrain-classifier": {"task": RETRAIN_TASK, "schedule": 600.0},
                 "sweep-notifications": {"task": "workers.notify.sweep_notifications", "schedule": 300.0},
                 **({"forget-old-addresses": {"task": "workers.privacy.forget_old_addresses", "schedule": 3600.0}}
                    if self.ip_retention_days > 0 else {}),
