@@ -232,7 +232,7 @@ def test_openapi_lists_the_contract(stack):
 
 def test_logs_carry_the_comment_id_into_the_worker(stack, submit, final_status):
     cid = submit("Log me, with my id.")["id"]
-    final_status(cid)
+    final_status(cid, want=("published", "held", "rejected"))  # any decision: the logs are the point
     worker_log = wait_for(lambda: cid in stack.logs["worker"].read_text() and stack.logs["worker"].read_text())
     lines = [json.loads(line) for line in worker_log.splitlines()
              if line.startswith("{") and cid in line and '"commentq.worker"' in line]
