@@ -48,14 +48,6 @@ def _load_spam_model(**_):  # noqa: ANN202
     shipped_model()
 
 
-def article_text_of(title: str | None, body: str | None) -> str | None:
-    """What the relevance check compares a comment with: the article's title and body, or None
-    when the article has no body (a title alone says too little to call a comment off-topic)."""
-    if not body or not body.strip():
-        return None
-    return f"{title or ''}\n\n{body}"
-
-
 def submission_of(comment: Comment) -> Submission:
     article = comment.article
     return Submission(id=comment.id, article_id=comment.article_id, author=comment.author,
@@ -63,7 +55,8 @@ def submission_of(comment: Comment) -> Submission:
                       user_agent=comment.user_agent, honeypot=comment.honeypot,
                       parent_id=comment.parent_id, created_at=comment.created_at,
                       article_url=article.url if article else None,
-                      article_text=article_text_of(article.title, article.body) if article else None)
+                      article_title=article.title if article else None,
+                      article_text=(article.body or None) if article else None)
 
 
 def pipeline() -> Pipeline:

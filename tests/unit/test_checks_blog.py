@@ -375,7 +375,7 @@ def test_the_worker_passes_the_stored_article_text_and_site_to_the_checks(unit_a
                                  ip=None, user_agent=None, request_id=None)
         session.commit()
         s = submission_of(session.get(Comment, c.id))
-    assert s.article_text.startswith("Sourdough starter") and "flour and water" in s.article_text
+    assert s.article_title == "Sourdough starter" and "flour and water" in s.article_text
     assert s.article_url == "https://bakery.example.org/sourdough"
     v = Relevance().run(_with(s, url="https://some-site.example.org/"), ctx())
     assert v.verdict == "hold" and "nothing from the article" in v.reason
@@ -393,3 +393,57 @@ def test_the_readme_walkthrough_reply_publishes():
     wiki = ("Background: https://en.wikipedia.org/wiki/Pripyat_River https://en.wikipedia.org/wiki/Gomel "
             "https://en.wikipedia.org/wiki/Belarus https://en.wikipedia.org/wiki/Chernobyl")
     assert Pipeline().run(sub(wiki), ctx()).decision.status == "held"
+
+
+def test_the_database_history_counts_websites_and_keys_reputation_like_the_memory_one(unit_app):
+    """DbHistory answers the same questions as MemoryHistory: other senders per website key (a
+    LIKE on the host narrows, the key function decides), and website reputation by identity."""
+    from service.models import Article, Comment, LabelledExample, utcnow
+    from workers.history import DbHistory
+
+    now = utcnow()
+    with unit_app.extensions["db"].session() as session:
+        art = Article(slug="a", title="A", comment_count=0)
+        session.add(art)
+        session.flush()
+
+        def add(email: str, url: str | None, status: str = "published", minutes: int = 1) -> Comment:
+            row = Comment(article_id=art.id, author="X", email=email, body="b", url=url, status=status,
+                          created_at=now - timedelta(minutes=minutes))
+            session.add(row)
+            session.flush()
+            return row
+
+        for n, url in enumerate(["https://www.promo-site.example/a", "http://promo-site.example",
+                                 "promo-site.example/b", "https://promo-site.example.evil.example/"]):
+            add(f"p{n}@example.org", url)
+        add("p0@example.org", "https://promo-site.example/again")  # the same sender again
+        add("old@example.org", "https://promo-site.example", minutes=3 * 24 * 60)  # outside the window
+        add("under_score@example.org", "https://a_b%.example/")  # LIKE's wildcards are escaped
+        for n in range(4):
+            add(f"fb{n}@example.org", "https://facebook.com/")
+        spam = add("spammer@example.org", "https://facebook.com/", status="rejected")
+        session.add(LabelledExample(comment_id=spam.id, author="X", text="b", label=1, source="moderator:m"))
+        page = add("pager@example.org", "https://facebook.com/cheap.deals", status="rejected")
+        session.add(LabelledExample(comment_id=page.id, author="X", text="b", label=1, source="moderator:m"))
+        session.commit()
+
+        h = DbHistory(session)
+        since = now - timedelta(days=1)
+        assert h.website_senders("promo-site.example", since=since, email="new@example.org", exclude_id="x") == 3
+        assert h.website_senders("promo-site.example", since=since, email="p0@example.org", exclude_id="x") == 2
+        assert h.website_senders("a_b%.example", since=since, email="new@example.org", exclude_id="x") == 1
+        assert h.website_senders("ab.example", since=since, email="new@example.org", exclude_id="x") == 0
+        reader = h.standing(email="reader@example.org", ip=None, url=website_identity("https://facebook.com"),
+                            exclude_id="x")
+        assert reader.spam_url == 0
+        again = h.standing(email="other@example.org", ip=None,
+                           url=website_identity("https://www.facebook.com/cheap.deals/"), exclude_id="x")
+        assert again.spam_url == 1
+
+
+def test_the_title_counts_as_the_article_too():
+    body = "Great post, I finally understand rye levain!"
+    kw = {"url": "https://annbakes.example.org/", "article_text": "Feed it every morning with flour and water."}
+    assert Relevance().run(sub(body, **kw), ctx()).verdict == "hold"
+    assert Relevance().run(sub(body, article_title="Rye levain in five days", **kw), ctx()).verdict == "pass"

@@ -53,16 +53,22 @@ def test_near_copies_across_articles_hold():
     once = Duplicates().run(sub(LONG + " two", article_id=3, author="Y"), ctx(h))
     assert once.verdict == "pass" and "1 near-copy" in once.reason
     remember(h, sub(LONG + " three", article_id=4, author="Z"))
-    v = Duplicates().run(sub(LONG + " four", article_id=5, author="W"), ctx(h))
+    v = Duplicates().run(sub(LONG + " four", article_id=5, author="W", url="https://w.example/"), ctx(h))
     assert v.verdict == "hold" and "2 near-copies" in v.reason
-    assert Duplicates().run(sub(LONG + " four", article_id=5), ctx(h, near_hold=3)).verdict == "pass"
+    linked = Duplicates().run(sub(LONG + " four https://promo.example/x", article_id=5, author="W"), ctx(h))
+    assert linked.verdict == "hold"
+    assert Duplicates().run(sub(LONG + " four", article_id=5, url="https://w.example/"),
+                            ctx(h, near_hold=3)).verdict == "pass"
+    # Without a link or a website, readers who write the same sentence are not a campaign.
+    plain = Duplicates().run(sub(LONG + " four", article_id=5, author="W"), ctx(h))
+    assert plain.verdict == "pass" and "no link or website" in plain.reason
 
 
 def test_near_copies_outside_the_window_do_not_count():
     h = MemoryHistory()
     for n in range(3):
         remember(h, sub(f"{LONG} {n}", created_at=T0 - timedelta(days=3)))
-    assert Duplicates().run(sub(LONG + " x", created_at=T0), ctx(h)).verdict == "pass"
+    assert Duplicates().run(sub(LONG + " x", created_at=T0, url="https://x.example/"), ctx(h)).verdict == "pass"
 
 
 def test_near_copy_of_moderator_marked_spam_is_spam():

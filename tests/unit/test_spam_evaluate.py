@@ -111,13 +111,13 @@ def test_email_makes_a_repeat_by_the_same_sender_a_duplicate(tmp_path: Path):
 
 def test_date_windows_behave_as_in_production(tmp_path: Path):
     """Near-copies count within COMMENTQ_NEAR_WINDOW (a day): the same text from three senders within
-    an hour is held as a campaign, spread over three weeks it is not."""
+    an hour, each with a website, is held as a campaign, spread over three weeks it is not."""
     text = "Has anyone tried this recipe at high altitude? Mine collapsed twice and I am not sure why at all"
 
     def rows(dates: list[str]) -> list[dict]:
         ends = ["", " Thanks.", " Cheers."]
         return [{"CONTENT": text + ends[n], "CLASS": "0", "EMAIL": f"p{n}@example.org", "AUTHOR": f"P{n}",
-                 "DATE": d} for n, d in enumerate(dates)]
+                 "URL": f"https://p{n}.example.org/", "DATE": d} for n, d in enumerate(dates)]
 
     close = tmp_path / "close.csv"
     spread = tmp_path / "spread.csv"

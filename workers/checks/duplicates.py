@@ -12,7 +12,8 @@
   ("👍", "🙏❤️") is keyed on its characters (``text.content_hash``), so different emoji never match.
 * Near-duplicates (word 3-shingles, Jaccard similarity >= ``near_threshold``) within
   ``near_window`` seconds, on any article: a near-copy of a text a moderator marked spam is spam;
-  ``near_hold`` or more near-copies are held.
+  ``near_hold`` or more near-copies are held when the comment carries a link or a website (readers
+  who happen to write the same sentence gain nothing from it; a campaign does).
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ class Duplicates:
         body = sub.body or ""
         digest = content_hash(body)
         senders = ctx.history.duplicate_senders(sub.article_id, digest, sub.id, sub.created_at)
+        # What a copy-paste campaign posts for: a link or a website (a name is the author check's).
+        payload = bool(sub.url) or bool(found_links(body))
         if senders:
             email = (sub.email or "").lower()
             author = (sub.author or "").strip().casefold()
@@ -44,7 +47,7 @@ class Duplicates:
                 return Verdict(self.name, SPAM, 1.0, "the same sender already posted this text on this article")
             if mine and not short:
                 return Verdict(self.name, HOLD, 0.6, "the same sender posted this text as a reply to another comment")
-            if not mine and not short and (sub.url or found_links(body)):
+            if not mine and not short and payload:
                 return Verdict(self.name, HOLD, 0.6,
                                f"the same text was already posted on this article by {len(senders)} other sender(s)")
         mine = shingles_of(body)
@@ -55,9 +58,11 @@ class Duplicates:
         now = sub.created_at or datetime.now(UTC)
         copies = ctx.history.near_copies(mine, now - timedelta(seconds=cfg.near_window), sub.id,
                                          cfg.near_threshold, cfg.near_candidates, len(body))
-        if copies >= cfg.near_hold:
+        if copies >= cfg.near_hold and payload:
             return Verdict(self.name, HOLD, 0.7, f"{copies} near-copies of this text posted in the last "
                                                  f"{max(1, int(cfg.near_window // 3600))} hour(s)")
+        if copies >= cfg.near_hold:
+            return Verdict(self.name, PASS, 0.5, f"{copies} near-copies recently, but no link or website to gain")
         return Verdict(self.name, PASS, min(1.0, copies / max(1, cfg.near_hold)),
                        f"{copies} near-cop{'y' if copies == 1 else 'ies'} recently" if copies
                        else "no earlier copy")

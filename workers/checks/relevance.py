@@ -6,8 +6,8 @@ field or the text. A reader's thanks is welcome, so praise alone never counts; w
 
 * the text is **generic praise** (a phrase from ``PRAISE``) and says little else: once the praise
   vocabulary and common words are gone, a handful of content words at most remain;
-* it is **not about the article**: when the article's text is known (``Submission.article_text``:
-  its title and body, stored with ``commentq article put --body-file``), the comment shares no
+* it is **not about the article**: when the article's text is known (``Submission.article_text``,
+  the body stored with ``commentq article put --body-file``, with ``article_title``), the comment shares no
   content word with it (plural "s" folded; then up to ``3 * MAX_LEFT`` other words may remain);
   without the article's text, only the first rule counts;
 * it **carries a payload**: a website, or a link in the text.
@@ -113,7 +113,8 @@ class Relevance:
 
     def run(self, sub: Submission, ctx: CheckContext) -> Verdict:
         body = sub.body or ""
-        found = generic_praise(body, sub.article_text)
+        article = f"{sub.article_title or ''}\n{sub.article_text}" if sub.article_text else None
+        found = generic_praise(body, article)
         if found is None:
             return Verdict(self.name, PASS, 0.0, "not generic praise")
         praise, _ = found
