@@ -63,6 +63,13 @@ def test_oversize_form_post_is_413_never_500(client, html, content_type):
         assert "too large" in resp.json["error"]
 
 
+def test_too_many_form_parts_is_413_never_500(client):
+    """werkzeug refuses the form itself (max_form_parts): the error page must not parse it again."""
+    raw = b"".join(b'--B\r\nContent-Disposition: form-data; name="f%d"\r\n\r\nx\r\n' % i for i in range(2000))
+    resp = client.post(URL, data=raw + b"--B--\r\n", content_type="multipart/form-data; boundary=B", headers=BROWSER)
+    assert resp.status_code == 413 and resp.mimetype == "text/html"
+
+
 def test_oversize_json_is_413(client):
     resp = client.post(URL, data=json.dumps({**GOOD, "body": "x" * 300_000}), content_type="application/json")
     assert resp.status_code == 413
