@@ -27,8 +27,8 @@ from workers.checks.memo import BytesLRU
 from workers.pipeline import Pipeline
 
 CHECKS = default_checks()
-CACHES = [v for m in (text_module, promotion_module, disallowed_module) for v in vars(m).values()
-          if isinstance(v, BytesLRU)]
+CACHES = list({id(v): v for m in (text_module, promotion_module, disallowed_module) for v in vars(m).values()
+               if isinstance(v, BytesLRU)}.values())
 RATIO = 10.0  # linear: ~4; quadratic: ~16
 FLOOR = 3e-4  # seconds: below this the small run is timer noise
 
