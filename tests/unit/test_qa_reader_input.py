@@ -187,6 +187,19 @@ INVISIBLE = ["\u2800", "\U000e0041\U000e0042", "\U000e0001", "\u3164", "\u115f\u
              "\U0001d173", "\ufff9\ufffb", "\u1680"]
 
 
+@given(st.lists(st.sampled_from(INVISIBLE + [" ", "\n", "\t", "\u3000"]), min_size=1, max_size=20),
+       st.sampled_from("aZ7é漢😀!"), st.integers(min_value=0, max_value=20))
+def test_blank_means_no_visible_character_anywhere(parts, letter, where):
+    """Any mix of the invisible kinds is refused as empty in both fields; one visible character
+    anywhere among them is enough not to be (other rules may still refuse the name)."""
+    blank = "".join(parts)
+    one_line = blank.replace("\n", " ").replace("\t", " ")  # (line breaks are refused in names anyway)
+    assert "empty" in validation.body_problem(blank, 10_000)
+    assert "required" in validation.name_problem(one_line)
+    assert "empty" not in (validation.body_problem(blank[:where] + letter + blank[where:], 10_000) or "")
+    assert "required" not in (validation.name_problem(one_line[:where] + letter + one_line[where:]) or "")
+
+
 @pytest.mark.parametrize("value", INVISIBLE)
 @pytest.mark.parametrize("field", ["body", "author"])
 def test_fields_with_no_visible_character_are_422_naming_the_field(client, field, value):
