@@ -140,7 +140,12 @@ def submit_comment(slug: str):  # noqa: ANN201
         payload = form_to_comment(form)
     else:
         payload = parse_json_body()
-    check_payload(payload)
+    try:
+        check_payload(payload)
+    except ApiError as exc:
+        if is_form:  # the reader's form calls them comment and comment_parent
+            exc.errors = form_field_errors(exc.errors)
+        raise
     article = _article_or_404(slug)
     if article.closed:
         metrics.submissions.labels("closed").inc()

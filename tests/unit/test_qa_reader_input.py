@@ -144,6 +144,15 @@ def test_form_post_errors_use_form_names(client):
     assert resp.status_code == 422 and list(resp.json["errors"]) == ["comment_parent"]
 
 
+@pytest.mark.parametrize(("field", "value"), [("comment", "nul\x00"), ("comment_parent", "a\x00"),
+                                            ("comment", "x" * 10_001), ("comment", " "), ("comment", "\u2800"),
+                                            ("comment", "rtl \u202e"), ("author", "<Dave>")])
+def test_every_form_error_names_the_form_field(client, field, value):
+    resp = form_post(client, {**FORM, field: value})
+    assert resp.status_code == 422
+    assert list(resp.json["errors"]) == [field]
+
+
 def test_form_post_error_page_labels_the_form_field(client):
     resp = form_post(client, {**FORM, "comment": "   "}, html=True)
     assert resp.status_code == 422 and resp.mimetype == "text/html"
