@@ -10,12 +10,14 @@ row the API wrote.
 
 Rules (README "What commenters may type"):
 
-* **name** (``author``): 1–200 characters after trimming. HTML tags are stripped (as WordPress and
-  Isso do); what is left must not look like a tag. Directional marks, embeddings and isolates
-  (U+200E/F, U+061C, U+202A–C, U+2066–9) that right-to-left names carry are removed; bidi
-  *overrides* (U+202D/U+202E) are refused. Zero-width joiners (U+200C/U+200D), which Persian,
-  Indic scripts and emoji sequences need, are allowed between two non-ASCII characters; other
-  invisible characters (zero-width space, word joiner, soft hyphen, BOM, ...) are refused.
+* **name** (``author``): 1–200 characters after trimming, at least one of them visible. Complete
+  HTML tags (``<b>``, ``</i>``, ``<!-- -->``) are stripped, as WordPress and Isso do; any other
+  ``<`` is text (``x<y``, ``a < b > c``, ``<3`` stay as typed). A name that is nothing but markup
+  (``<script>alert(1)</script>``, ``<Dave>``) is refused as markup, not as missing. Directional
+  marks, embeddings and isolates (U+200E/F, U+061C, U+202A–C, U+2066–9) that right-to-left names
+  carry are removed; bidi *overrides* (U+202D/U+202E) are refused. Zero-width joiners
+  (U+200C/U+200D), which Persian, Indic scripts and emoji sequences need, are allowed between two
+  non-ASCII characters; other invisible characters (zero-width space, word joiner, soft hyphen, BOM, ...) are refused.
 * **email**: at most 254 characters (RFC 5321's path limit), valid syntax (email-validator, never
   a DNS lookup). Never published.
 * **website** (``url``): optional; ``www.example.org`` without a scheme becomes
@@ -26,8 +28,11 @@ Rules (README "What commenters may type"):
   global IP address literal.
 * **comment** (``body``): line breaks CRLF and CR become LF (a browser posts CRLF; each counts as
   one character, as the textarea's ``maxlength`` counts it); then 1 to ``max_body_chars``
-  characters (code points) of the text as typed, not only white space or invisible characters; no
-  bidi overrides, embeddings or isolates.
+  characters (code points) of the text as typed, at least one of them visible (``visible``: not
+  white space of any kind, a format character, a mark alone, a Hangul filler or the braille
+  blank); no bidi overrides, embeddings or isolates (each named by kind).
+* **slug** (an article's, ``slug_problem``): the one rule of the CLI and the ``/articles/<slug>``
+  routes.
 * every field: no NUL byte, no control character (tab and line feed only in the comment), no lone
   surrogate.
 """
