@@ -63,7 +63,11 @@ def article_put(slug: str, title: str | None, url: str | None, closed: bool | No
     """Create an article, or change only what is given of an existing one."""
     from service import store
     from service.security import origin_of
+    from service.validation import slug_problem
 
+    problem = slug_problem(slug)
+    if problem:
+        raise click.BadParameter(f"{slug!r}: {problem}", param_hint="SLUG")
     if url and origin_of(url) is None:
         raise click.BadParameter("must be an http(s) URL", param_hint="--url")
     body = Path(body_file).read_text(encoding="utf-8") if body_file else None

@@ -41,6 +41,7 @@ from service.errors import ApiError
 from service.models import Comment, DeskSession, Moderator, Status, utcnow
 from service.render import render_body
 from service.security import safe_local_path
+from service.validation import slug_problem
 
 bp = Blueprint("desk", __name__, url_prefix="/moderation")
 
@@ -361,7 +362,7 @@ def articles():  # noqa: ANN201
 def article_comments(slug: str):  # noqa: ANN201
     """An article's published comments, newest first, each with a Remove button."""
     db = get_session()
-    article = store.get_article(db, slug) if len(slug) <= 200 else None
+    article = store.get_article(db, slug) if slug_problem(slug) is None else None
     if article is None:
         abort(404, f"No article {slug!r}.")
     page = store.moderation_queue(db, Status.PUBLISHED, slug, _page_arg(), PER_PAGE)

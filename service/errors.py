@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, current_app, jsonify, request
+from flask import Flask, current_app, g, jsonify, request
 from marshmallow import ValidationError
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -47,14 +47,14 @@ def _respond(status: int, message: str, errors: dict[str, Any] | None = None,
     return error_response(status, message, errors, headers)
 
 
-def _flatten(messages: Any, prefix: str = "") -> dict[str, list[str]]:
+def flatten(messages: Any, prefix: str = "") -> dict[str, list[str]]:
     """marshmallow's nested messages to ``{field: [msg, ...]}``."""
     out: dict[str, list[str]] = {}
     if isinstance(messages, dict):
         for key, value in messages.items():
             name = f"{prefix}.{key}" if prefix else str(key)
             if isinstance(value, dict):
-                out.update(_flatten(value, name))
+                out.update(flatten(value, name))
             else:
                 out[name] = [str(m) for m in (value if isinstance(value, list) else [value])]
     else:
@@ -69,13 +69,25 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(ValidationError)
     def _validation(exc: ValidationError):  # noqa: ANN202
-        return _respond(422, "The comment has invalid fields.", _flatten(exc.messages))
+        errors = flatten(exc.messages)
+        names = ", ".join(errors)
+        if request.method in ("GET", "HEAD"):  # only query strings are loaded by schemas on a GET
+            message = f"Invalid query parameter{'s' if len(errors) > 1 else ''}: {names}."
+        elif request.endpoint == "public.submit_comment":
+            message = "The comment has invalid fields."
+        else:
+            message = f"The request has invalid fields: {names}."
+        return _respond(422, message, errors)
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):  # noqa: ANN202
         headers = {}
         if exc.code == 405 and exc.valid_methods:
             headers["Allow"] = ", ".join(exc.valid_methods)
+        if exc.code == 413:
+            # The body is over the limit: nothing after this may read it again (request.form would
+            # raise RequestEntityTooLarge inside this handler, a 500).
+            g.body_unreadable = True
         message = {
             413: f"Request body too large (limit {app.config.get('MAX_CONTENT_LENGTH')} bytes).",
             404: "Not found.",

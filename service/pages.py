@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Flask, Response, abort, current_app, render_template, request, url_for
+from flask import Blueprint, Flask, Response, abort, current_app, g, render_template, request, url_for
 
 from service import render, store
 from service.api.public import form_return_url, status_view
 from service.db import get_session
 from service.models import Comment
-from service.validation import public_name
+from service.security import safe_redirect
+from service.validation import public_name, slug_problem
 
 bp = Blueprint("pages", __name__)
 
@@ -36,7 +37,8 @@ def _submitted_status(comment_id: str | None, article_id: int) -> dict[str, Any]
 
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
-FIELD_LABELS = {"body": "Comment", "author": "Name", "email": "Email", "url": "Website",
+FIELD_LABELS = {"body": "Comment", "comment": "Comment", "comment_parent": "Reply to",
+                "author": "Name", "email": "Email", "url": "Website",
                 "parent_id": "Reply to", "phone": "Leave this field empty", "_schema": "Your comment",
                 "Content-Type": "Form"}
 
@@ -59,10 +61,13 @@ def html_form_errors(status: int, message: str, errors: dict[str, Any],
     if request.accept_mimetypes.best_match(["application/json", "text/html"]) != "text/html":
         return None
     slug = (request.view_args or {}).get("slug", "")
-    article = store.get_article(get_session(), slug) if slug and len(slug) <= 200 else None
+    article = store.get_article(get_session(), slug) if slug and slug_problem(slug) is None else None
     back = None
     if article is not None:
-        back = (form_return_url(article) or url_for("pages.article_page", slug=article.slug))
+        # An oversize body (413) is never read again: its redirect_to is unknown, so back to the article.
+        returned = (safe_redirect(article.url, article.url, ()) if g.get("body_unreadable")
+                    else form_return_url(article))
+        back = returned or url_for("pages.article_page", slug=article.slug)
         back = back.split("#")[0] + "#respond"
     listed = [(FIELD_LABELS.get(field, field), msgs) for field, msgs in errors.items()]
     resp = Response(render_template("form_errors.html", message=message, errors=listed, back_url=back),
@@ -76,7 +81,7 @@ def html_form_errors(status: int, message: str, errors: dict[str, Any],
 def article_page(slug: str):  # noqa: ANN201
     """Render one article with its comments; unknown slugs are a plain 404 page."""
     session = get_session()
-    article = store.get_article(session, slug) if len(slug) <= 200 else None
+    article = store.get_article(session, slug) if slug_problem(slug) is None else None
     if article is None:
         abort(404)
     try:

@@ -49,6 +49,10 @@ _LEADING = re.compile(r"^[ \t]+", re.MULTILINE)
 _SPACE_RUN = re.compile(r"(?<=\S)  +|\t+")
 _BLOCK_TAG = re.compile(r"</?blockquote\b[^<>]*>", re.IGNORECASE)
 _EMPTY_P = re.compile(r"<p>(?:\s|<br>)*</p>")
+# The only links a comment may carry: absolute http(s) URLs with a host. nh3's ``url_schemes``
+# alone lets relative and protocol-relative ones through (``//evil.example.com`` opens another
+# site; ``http:evil.example.com`` and ``https:///evil.example.com`` are read by browsers as hosts too).
+_ABSOLUTE_HTTP = re.compile(r"^https?://[^/\\\s]", re.IGNORECASE)
 
 
 def _escape_and_link(text: str) -> str:
@@ -110,4 +114,13 @@ def sanitise(fragment: str) -> str:
         url_schemes=URL_SCHEMES,
         link_rel=LINK_REL,
         strip_comments=True,
+        attribute_filter=_only_absolute_links,
     )
+
+
+def _only_absolute_links(tag: str, attribute: str, value: str) -> str | None:
+    """nh3's attribute filter: an ``href`` that is not an absolute http(s) URL is dropped (the
+    link's text stays, as plain text); every other allowed attribute is kept as is."""
+    if attribute == "href" and not _ABSOLUTE_HTTP.match(value):
+        return None
+    return value

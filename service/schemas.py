@@ -103,9 +103,10 @@ def _one(field: str, problem: str | None) -> dict[str, list[str]]:
 
 
 def form_to_comment(form: dict[str, str]) -> dict[str, Any]:
-    """WordPress's comment form field names to the JSON ones."""
+    """WordPress's comment form field names to the JSON ones. A field the form did not send is left
+    out (so the error is "Missing data for required field.", not "Field may not be null.")."""
     parent = form.get("comment_parent")
-    return {
+    sent = {
         "author": form.get("author"),
         "email": form.get("email"),
         "url": form.get("url") or None,
@@ -113,6 +114,7 @@ def form_to_comment(form: dict[str, str]) -> dict[str, Any]:
         "parent_id": None if parent in (None, "", "0") else parent,
         "phone": form.get("phone") or None,
     }
+    return {key: value for key, value in sent.items() if value is not None or key not in ("author", "email", "body")}
 
 
 class AcceptedOut(Schema):

@@ -30,6 +30,14 @@ def _list(value: str | None) -> tuple[str, ...]:
     return tuple(item.strip().rstrip("/") for item in value.replace("\n", ",").split(",") if item.strip())
 
 
+def form_post_bytes(max_body_chars: int) -> int:
+    """The default request size limit, in bytes: the largest comment the validator accepts must fit
+    when a browser form-encodes it. A character URL-encodes to at most 12 bytes (an emoji, 4 UTF-8
+    bytes as ``%F0%9F%98%80``), so 10,000 characters take up to 120,000 bytes, plus name, email,
+    website and the form's other fields; at least 256 KiB."""
+    return max(256 * 1024, 12 * max_body_chars + 64 * 1024)
+
+
 def _int(env: Mapping[str, str], name: str, default: int) -> int:
     raw = env.get(name)
     if raw is None or raw == "":
@@ -83,7 +91,7 @@ class Settings:
     rate_limit: str = "5 per minute"
     flood_limit: str = "10 per hour"
     trusted_proxies: int = 0
-    max_content_length: int = 64 * 1024
+    max_content_length: int = 256 * 1024
     max_body_chars: int = 10_000
     # WordPress's "thread comments N levels deep": replies deeper than this are shown (and nested
     # in the API) at this level, in time order, never dropped. 2 to 20 (WordPress offers 2 to 10).
@@ -190,7 +198,8 @@ def load(env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
         rate_limit=env.get("COMMENTQ_RATE_LIMIT") or "5 per minute",
         flood_limit=env.get("COMMENTQ_FLOOD_LIMIT") or "10 per hour",
         trusted_proxies=_int(env, "COMMENTQ_TRUSTED_PROXIES", 0),
-        max_content_length=_int(env, "COMMENTQ_MAX_CONTENT_LENGTH", 64 * 1024),
+        max_content_length=_int(env, "COMMENTQ_MAX_CONTENT_LENGTH", form_post_bytes(
+            _int(env, "COMMENTQ_MAX_BODY_CHARS", 10_000))),
         max_body_chars=_int(env, "COMMENTQ_MAX_BODY_CHARS", 10_000),
         thread_depth=_thread_depth(env),
         links_hold=_int(env, "COMMENTQ_LINKS_HOLD", 2),

@@ -10,12 +10,14 @@ row the API wrote.
 
 Rules (README "What commenters may type"):
 
-* **name** (``author``): 1–200 characters after trimming. HTML tags are stripped (as WordPress and
-  Isso do); what is left must not look like a tag. Directional marks, embeddings and isolates
-  (U+200E/F, U+061C, U+202A–C, U+2066–9) that right-to-left names carry are removed; bidi
-  *overrides* (U+202D/U+202E) are refused. Zero-width joiners (U+200C/U+200D), which Persian,
-  Indic scripts and emoji sequences need, are allowed between two non-ASCII characters; other
-  invisible characters (zero-width space, word joiner, soft hyphen, BOM, ...) are refused.
+* **name** (``author``): 1–200 characters after trimming, at least one of them visible. Complete
+  HTML tags (``<b>``, ``</i>``, ``<!-- -->``) are stripped, as WordPress and Isso do; any other
+  ``<`` is text (``x<y``, ``a < b > c``, ``<3`` stay as typed). A name that is nothing but markup
+  (``<script>alert(1)</script>``, ``<Dave>``) is refused as markup, not as missing. Directional
+  marks, embeddings and isolates (U+200E/F, U+061C, U+202A–C, U+2066–9) that right-to-left names
+  carry are removed; bidi *overrides* (U+202D/U+202E) are refused. Zero-width joiners
+  (U+200C/U+200D), which Persian, Indic scripts and emoji sequences need, are allowed between two
+  non-ASCII characters; other invisible characters (zero-width space, word joiner, soft hyphen, BOM, ...) are refused.
 * **email**: at most 254 characters (RFC 5321's path limit), valid syntax (email-validator, never
   a DNS lookup). Never published.
 * **website** (``url``): optional; ``www.example.org`` without a scheme becomes
@@ -26,8 +28,11 @@ Rules (README "What commenters may type"):
   global IP address literal.
 * **comment** (``body``): line breaks CRLF and CR become LF (a browser posts CRLF; each counts as
   one character, as the textarea's ``maxlength`` counts it); then 1 to ``max_body_chars``
-  characters (code points) of the text as typed, not only white space or invisible characters; no
-  bidi overrides, embeddings or isolates.
+  characters (code points) of the text as typed, at least one of them visible (``visible``: not
+  white space of any kind, a format character, a mark alone, a Hangul filler or the braille
+  blank); no bidi overrides, embeddings or isolates (each named by kind).
+* **slug** (an article's, ``slug_problem``): the one rule of the CLI and the ``/articles/<slug>``
+  routes.
 * every field: no NUL byte, no control character (tab and line feed only in the comment), no lone
   surrogate.
 """
@@ -37,6 +42,7 @@ from __future__ import annotations
 import html
 import ipaddress
 import re
+import unicodedata
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -61,12 +67,22 @@ BODY_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
 # Invisible characters a name may not carry (joiners are handled apart, see ``_joiner_problem``).
 NAME_INVISIBLE = re.compile("[\u00ad\u034f\u115f\u1160\u180e\u200b\u2060-\u2064\u3164\ufeff\uffa0]")
 JOINERS = re.compile("[\u200c\u200d]")
-# Characters that are nothing but formatting: a field made only of them (and spaces) is empty.
-_BLANK = re.compile("[\\s\u00ad\u034f\u115f\u1160\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064"
-                    "\u2066-\u2069\u3164\ufeff\uffa0\ufe00-\ufe0f]")
+# Letters and symbols that fonts draw as nothing: Hangul fillers (U+115F, U+1160, U+3164, U+FFA0),
+# the braille blank U+2800, Khmer's inherent vowels and Mongolian's vowel separator. Together with
+# every kind of white space (Z*, and tab/LF), every format character (Cf: zero-width space and
+# joiners, bidi controls, BOM, tag characters U+E0000-E007F, ...) and every non-spacing or
+# enclosing mark alone (Mn/Me: combining accents, variation selectors, CGJ), they make a field
+# that looks empty (``visible``).
+_DRAWN_AS_NOTHING = frozenset("\u115f\u1160\u17b4\u17b5\u180e\u2800\u3164\uffa0")
+_INVISIBLE_CATEGORIES = frozenset({"Zs", "Zl", "Zp", "Cc", "Cf", "Mn", "Me"})
 _TAG_CHARS = re.compile("[\U000e0000-\U000e007f]+")
 _BLACK_FLAG = "\U0001f3f4"  # emoji tag sequences (the flags of England, Scotland, Wales) start here
-_LOOKS_LIKE_TAG = re.compile(r"<[A-Za-z/!?]")
+# HTML markup in a name: a complete tag, end tag, comment, doctype or processing instruction,
+# ``<`` + letter, ``/``, ``!`` or ``?`` ... ``>``. ``x<y``, ``a < b > c`` and ``<3`` are text.
+_LOOKS_LIKE_TAG = re.compile(r"<[A-Za-z/!?][^<>]*>")
+# A ``<`` that does not open such a tag (escaped before nh3 parses the name, so an HTML parser
+# never swallows the rest of the name as an unfinished tag: ``x<y`` stays ``x<y``).
+_TEXT_LT = re.compile(r"<(?![A-Za-z/!?][^<>]*>)")
 _URL_FORBIDDEN = re.compile(r"[\s<>\"'`\\]")
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*):")
 _LABEL = re.compile(r"^(?!-)[^\W_](?:[\w-]{0,61}[^\W_])?$")
@@ -75,6 +91,25 @@ _TLD = re.compile(r"^(?:[^\W\d_]{2,63}|xn--[a-z0-9-]{1,59})$", re.IGNORECASE)
 # reserved ".internal"), so a website there is never reachable by the blog's readers.
 PRIVATE_TLDS = frozenset(SPECIAL_USE_DOMAIN_NAMES) | {"internal", "intranet", "lan", "home", "corp",
                                                        "localdomain", "private"}
+
+
+MAX_SLUG = 200
+# An article's slug, as WordPress makes them: letters and digits of any script, ``-``, ``_``,
+# ``.`` and ``~`` (URL path characters that need no escaping), starting with a letter or a digit.
+# No ``/``, space or control character, which the ``/articles/<slug>`` routes can never reach.
+_SLUG = re.compile(r"[^\W_][\w.~-]*")
+
+
+def slug_problem(slug: str) -> str | None:
+    """Why ``slug`` cannot name an article (the CLI refuses it; the API answers 404 for it), or None."""
+    if not slug:
+        return "Slug is required."
+    if len(slug) > MAX_SLUG:
+        return f"Longer than maximum length {MAX_SLUG}."
+    if not _SLUG.fullmatch(slug):
+        return ("Use only letters, digits, '-', '_', '.' and '~', starting with a letter or a digit "
+                "(no spaces, slashes or control characters).")
+    return None
 
 
 @dataclass(frozen=True)
@@ -88,10 +123,15 @@ class CommentFields:
 
 
 def _strip_tags(name: str) -> str:
-    """The name without HTML tags (their text kept; script/style content dropped), entities as typed."""
-    if "<" not in name or SURROGATE.search(name):  # (a lone surrogate is refused anyway)
+    """The name without its HTML tags (their text kept; script/style content dropped), every other
+    character as typed: ``&amp;`` stays ``&amp;``, ``x<y`` stays ``x<y``. When nothing visible is
+    left (``<script>alert(1)</script>``, ``<Dave>``) the name is returned as typed, so that the
+    validator refuses it as markup ("may not contain HTML markup") instead of "Name is required"."""
+    if not _LOOKS_LIKE_TAG.search(name) or SURROGATE.search(name):  # (a lone surrogate is refused anyway)
         return name
-    return html.unescape(nh3.clean(name, tags=set()))
+    escaped = _TEXT_LT.sub("&lt;", name.replace("&", "&amp;"))
+    stripped = html.unescape(nh3.clean(escaped, tags=set()))
+    return name if _is_blank(stripped) else stripped
 
 
 def clean_name(name: str) -> str:
@@ -145,8 +185,29 @@ def _hostile(value: str, *, multiline: bool) -> str | None:
     return None
 
 
+def visible(char: str) -> bool:
+    """Whether a font draws ``char`` as something a reader sees (see ``_INVISIBLE_CATEGORIES``)."""
+    return char not in _DRAWN_AS_NOTHING and unicodedata.category(char) not in _INVISIBLE_CATEGORIES
+
+
 def _is_blank(text: str) -> bool:
-    return not (text.strip() if text.isascii() else _BLANK.sub("", text))
+    """True when no character of ``text`` is ``visible``. Linear; stops at the first visible one."""
+    if text.isascii():
+        return not text.strip()
+    return not any(visible(c) for c in text)
+
+
+_BIDI_KINDS = (("\u202d\u202e", "override"), ("\u202a\u202b\u202c", "embedding"),
+               ("\u2066\u2067\u2068\u2069", "isolate"))
+
+
+def _bidi_problem(text: str, pattern: re.Pattern[str]) -> str | None:
+    """The message for the first bidi control of ``pattern`` in ``text``, naming its kind and code point."""
+    m = pattern.search(text)
+    if m is None:
+        return None
+    kind = next(k for chars, k in _BIDI_KINDS if m.group(0) in chars)
+    return f"Contains a bidirectional {kind} character (U+{ord(m.group(0)):04X})."
 
 
 def _joiner_problem(name: str) -> str | None:
@@ -168,13 +229,14 @@ def name_problem(name: str) -> str | None:
     if problem:
         return problem
     if _is_blank(name):
-        return "Name is required."
+        return "Name is required (it has no visible character)."
     if len(name) > MAX_NAME:
         return f"Longer than maximum length {MAX_NAME}."
     if name.isascii():
-        return "Must not contain HTML tags." if _LOOKS_LIKE_TAG.search(name) else None
-    if BIDI_OVERRIDES.search(name):
-        return "Contains bidirectional override characters."
+        return NAME_MARKUP if _LOOKS_LIKE_TAG.search(name) else None
+    problem = _bidi_problem(name, BIDI_OVERRIDES)
+    if problem:
+        return problem
     if NAME_INVISIBLE.search(name):
         return "Contains invisible characters."
     for m in _TAG_CHARS.finditer(name):
@@ -185,8 +247,11 @@ def name_problem(name: str) -> str | None:
         if problem:
             return problem
     if _LOOKS_LIKE_TAG.search(name):
-        return "Must not contain HTML tags."
+        return NAME_MARKUP
     return None
+
+
+NAME_MARKUP = "Name may not contain HTML markup (such as <b> or <script>)."
 
 
 # A plain ASCII address that email-validator certainly accepts (dot-atom local part, a domain of
@@ -203,8 +268,9 @@ def email_problem(email: str) -> str | None:
     problem = _hostile(email, multiline=False)
     if problem:
         return problem
-    if not email.isascii() and BODY_BIDI.search(email):
-        return "Contains bidirectional override characters."
+    problem = None if email.isascii() else _bidi_problem(email, BODY_BIDI)
+    if problem:
+        return problem
     if len(email) > MAX_EMAIL:
         return f"Longer than maximum length {MAX_EMAIL}."
     if _PLAIN_EMAIL.match(email) and email.rsplit(".", 1)[-1].lower() not in _SPECIAL_TLDS:
@@ -239,8 +305,9 @@ def url_problem(url: str) -> str | None:
     problem = _hostile(url, multiline=False)
     if problem:
         return problem
-    if not url.isascii() and BODY_BIDI.search(url):
-        return "Contains bidirectional override characters."
+    problem = None if url.isascii() else _bidi_problem(url, BODY_BIDI)
+    if problem:
+        return problem
     if len(url) > MAX_URL:
         return f"Longer than maximum length {MAX_URL}."
     if any(c.isspace() for c in url):
@@ -270,12 +337,10 @@ def body_problem(body: str, max_body_chars: int) -> str | None:
     if problem:
         return problem
     if _is_blank(body):
-        return "Comment is empty."
+        return "Comment is empty (it has no visible character)."
     if len(body) > max_body_chars:
         return f"Longer than maximum length {max_body_chars}."
-    if not body.isascii() and BODY_BIDI.search(body):
-        return "Contains bidirectional override characters."
-    return None
+    return None if body.isascii() else _bidi_problem(body, BODY_BIDI)
 
 
 def problems(fields: CommentFields, *, max_body_chars: int) -> dict[str, list[str]]:

@@ -11,7 +11,8 @@ from marshmallow import ValidationError
 
 from service import store
 from service.db import get_session
-from service.errors import ApiError
+from service.errors import ApiError, flatten
+from service.forms import form_field_errors, invalid_utf8_fields
 from service.guards import check_payload
 from service.logs import comment_id_var, incoming_request_id, request_id_var
 from service.metrics import get_metrics
@@ -26,13 +27,40 @@ from service.schemas import (
     form_to_comment,
 )
 from service.security import client_ip, safe_redirect
-from service.validation import public_name
+from service.validation import public_name, slug_problem
 
 bp = Blueprint("public", __name__, url_prefix="/api/v1")
 log = logging.getLogger("commentq.api")
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 MAX_JSON_DEPTH = 20
+# Integers longer than this are refused by name (Python's own limit, 4,300 digits, would answer
+# with a message about sys.set_int_max_str_digits()); no field of the API needs more.
+MAX_JSON_INT_DIGITS = 30
+
+
+class _HugeNumber:
+    """Stands in for a JSON integer longer than MAX_JSON_INT_DIGITS until its field is known."""
+
+
+_HUGE = _HugeNumber()
+
+
+def _parse_int(digits: str) -> int | _HugeNumber:
+    return int(digits) if len(digits.lstrip("-")) <= MAX_JSON_INT_DIGITS else _HUGE
+
+
+def _holds_huge(value: Any) -> bool:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if item is _HUGE:
+            return True
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -66,20 +94,24 @@ def parse_json_body() -> Any:
     except UnicodeDecodeError as exc:
         raise ApiError(400, "Request body is not valid UTF-8.") from exc
     try:
-        data = json.loads(text, object_pairs_hook=_no_duplicates)
+        data = json.loads(text, object_pairs_hook=_no_duplicates, parse_int=_parse_int)
     except RecursionError as exc:
         raise ApiError(400, "JSON body is nested too deeply.") from exc
     except ValueError as exc:
         raise ApiError(400, f"Malformed JSON: {exc}.") from exc
     if _depth(data) > MAX_JSON_DEPTH:
         raise ApiError(400, "JSON body is nested too deeply.")
+    if _holds_huge(data):
+        too_long = f"Number too large (more than {MAX_JSON_INT_DIGITS} digits)."
+        fields = [k for k, v in data.items() if _holds_huge(v)] if isinstance(data, dict) else ["_schema"]
+        raise ApiError(422, "The request has invalid fields.", {field: [too_long] for field in fields})
     if not isinstance(data, dict):
         raise ApiError(400, "JSON body must be an object.", {"_schema": ["Expected a JSON object."]})
     return data
 
 
 def _article_or_404(slug: str) -> Article:
-    article = store.get_article(get_session(), slug) if len(slug) <= 200 else None
+    article = store.get_article(get_session(), slug) if slug_problem(slug) is None else None
     if article is None:
         raise ApiError(404, f"No article {slug!r}.")
     return article
@@ -95,8 +127,25 @@ def submit_comment(slug: str):  # noqa: ANN201
         metrics.submissions.labels("unsupported").inc()
         raise ApiError(415, "Send application/json or an HTML form (application/x-www-form-urlencoded).",
                        {"Content-Type": [f"Unsupported: {mimetype or 'none'}."]})
-    payload = form_to_comment(request.form.to_dict()) if is_form else parse_json_body()
-    check_payload(payload)
+    if is_form:
+        # The raw body first (cached: werkzeug parses the form from it), to see bytes the form
+        # parser would turn into U+FFFD.
+        raw = request.get_data(cache=True)
+        form = request.form.to_dict()
+        bad = invalid_utf8_fields(raw, mimetype, form)
+        if bad:
+            metrics.submissions.labels("invalid").inc()
+            raise ApiError(400, "The form was not sent as UTF-8 text.",
+                           {name: ["Not valid UTF-8 text."] for name in bad})
+        payload = form_to_comment(form)
+    else:
+        payload = parse_json_body()
+    try:
+        check_payload(payload)
+    except ApiError as exc:
+        if is_form:  # the reader's form calls them comment and comment_parent
+            exc.errors = form_field_errors(exc.errors)
+        raise
     article = _article_or_404(slug)
     if article.closed:
         metrics.submissions.labels("closed").inc()
@@ -104,8 +153,11 @@ def submit_comment(slug: str):  # noqa: ANN201
     settings = current_app.extensions["settings"]
     try:
         data = CommentIn(max_body_chars=settings.max_body_chars).load(payload)
-    except ValidationError:
+    except ValidationError as exc:
         metrics.submissions.labels("invalid").inc()
+        if is_form:
+            raise ApiError(422, "The comment has invalid fields.",
+                           form_field_errors(flatten(exc.messages))) from exc
         raise
     # Where a form post goes back to is settled before anything is stored: a bad ``redirect_to``
     # is ignored (back to the article), never an error after the comment was kept.
@@ -119,7 +171,8 @@ def submit_comment(slug: str):  # noqa: ANN201
     except store.StoreError as exc:
         session.rollback()
         metrics.submissions.labels("invalid").inc()
-        raise ApiError(exc.status, str(exc), {exc.field: [str(exc)]}) from exc
+        errors = {exc.field: [str(exc)]}
+        raise ApiError(exc.status, str(exc), form_field_errors(errors) if is_form else errors) from exc
     g.submission_stored = True  # counts against the rate limit, whatever the answer (security.py)
     comment_id_var.set(comment.id)
     log.info("comment received", extra={"article": article.slug})

@@ -168,7 +168,7 @@ def test_many_headers_is_4xx(server) -> None:  # noqa: ANN001
 def test_oversized_body_is_413_over_http(server) -> None:  # noqa: ANN001
     art = server.http.get("/api/v1/articles/none").status  # the server answers
     assert art == 404
-    big = json.dumps({**GOOD, "body": "y" * 200_000})
+    big = json.dumps({**GOOD, "body": "y" * 400_000})  # over the 256 KiB default
     resp = server.http.post("/api/v1/articles/any/comments", raw=big.encode(),
                             headers={"Content-Type": "application/json"})
     assert resp.status == 413, resp.text

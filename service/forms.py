@@ -1,0 +1,46 @@
+"""Browser form posts (WordPress's comment form): what the form's fields are called, and the bytes
+werkzeug would otherwise decode silently.
+
+A form post's errors name the form's own fields (``comment``, ``comment_parent``), not the JSON
+names the schema uses (``body``, ``parent_id``): the reader sees the field they filled in.
+werkzeug decodes form fields as UTF-8 with ``errors="replace"``, so ``author=%ff%fe`` would be
+stored as "\ufffd\ufffd"; ``invalid_utf8_fields`` finds such fields in the raw body first.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import unquote_to_bytes
+
+# The schema's (JSON) field names to WordPress's comment-form names, where they differ.
+FORM_NAMES = {"body": "comment", "parent_id": "comment_parent"}
+
+
+def form_field_errors(errors: dict[str, list[str]]) -> dict[str, list[str]]:
+    """``{json_field: [msg]}`` to ``{form_field: [msg]}`` (``body`` -> ``comment``, ...)."""
+    return {FORM_NAMES.get(field, field): msgs for field, msgs in errors.items()}
+
+
+def invalid_utf8_fields(raw: bytes, mimetype: str, decoded: dict[str, str]) -> list[str]:
+    """Names of the form fields whose bytes are not valid UTF-8, in body order.
+
+    ``raw`` is the request body as sent, ``decoded`` werkzeug's parse of it. For
+    ``application/x-www-form-urlencoded`` each ``name=value`` pair is percent-decoded and checked
+    exactly. For ``multipart/form-data`` a field holding U+FFFD is reported when the body carries
+    no encoded U+FFFD at all (werkzeug put it there for bytes it could not decode).
+    """
+    if mimetype == "multipart/form-data":
+        if b"\xef\xbf\xbd" in raw:
+            return []
+        return [name for name, value in decoded.items() if "\ufffd" in value]
+    bad: list[str] = []
+    for pair in raw.split(b"&"):
+        name_bytes, _, value_bytes = pair.partition(b"=")
+        try:
+            unquote_to_bytes(value_bytes.replace(b"+", b" ")).decode("utf-8")
+            continue
+        except UnicodeDecodeError:
+            pass
+        name = unquote_to_bytes(name_bytes.replace(b"+", b" ")).decode("utf-8", "replace")
+        if name not in bad:
+            bad.append(name)
+    return bad
