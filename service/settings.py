@@ -87,7 +87,7 @@ class Settings:
     links_hold: int = 2
     moderation_keys: tuple[str, ...] = ()
     disallowed_keys: tuple[str, ...] = ()
-    classifier_spam: float = 0.75
+    classifier_spam: float = 0.9  # calibrated; with another signal it rejects (docs/checks.md, issue 9)
     classifier_hold: float = 0.6
     classifier_reject: float = 0.97
     classifier_ham: float = 0.1
@@ -181,7 +181,7 @@ def load(env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
         links_hold=_int(env, "COMMENTQ_LINKS_HOLD", 2),
         moderation_keys=_list(env.get("COMMENTQ_MODERATION_KEYS")),
         disallowed_keys=_list(env.get("COMMENTQ_DISALLOWED_KEYS")),
-        classifier_spam=_float(env, "COMMENTQ_CLASSIFIER_SPAM", 0.75),
+        classifier_spam=_float(env, "COMMENTQ_CLASSIFIER_SPAM", 0.9),
         classifier_hold=_float(env, "COMMENTQ_CLASSIFIER_HOLD", 0.6),
         classifier_reject=_float(env, "COMMENTQ_CLASSIFIER_REJECT", 0.97),
         classifier_ham=_float(env, "COMMENTQ_CLASSIFIER_HAM", 0.1),

@@ -45,7 +45,7 @@ class PolicyConfig:
     moderation_keys: tuple[str, ...] = ()
     disallowed_keys: tuple[str, ...] = ()
     blocked_domains: frozenset[str] = field(default_factory=frozenset)
-    classifier_spam: float = 0.75
+    classifier_spam: float = 0.9  # calibrated; with another signal it rejects (docs/checks.md, issue 9)
     classifier_hold: float = 0.6
     classifier_reject: float = 0.97
     classifier_ham: float = 0.1
