@@ -32,6 +32,7 @@ def create_moderator(session: Session, name: str) -> tuple[Moderator, str]:
     if existing is not None and existing.revoked_at is None:
         raise ValueError(f"moderator {name!r} exists; revoke it first to issue a new token")
     if existing is not None:
+        _end_desk_sessions(session, existing.id)
         existing.token_hash = hash_token(token)
         existing.revoked_at = None
         moderator = existing
@@ -47,8 +48,15 @@ def revoke_moderator(session: Session, name: str) -> bool:
     if moderator is None or moderator.revoked_at is not None:
         return False
     moderator.revoked_at = utcnow()
+    _end_desk_sessions(session, moderator.id)
     session.commit()
     return True
+
+
+def _end_desk_sessions(session: Session, moderator_id: int) -> None:
+    from service.desk import end_sessions  # the desk owns its sessions; imported late (it imports us)
+
+    end_sessions(session, moderator_id)
 
 
 def moderator_for_token(session: Session, token: str | None) -> Moderator | None:

@@ -29,6 +29,10 @@ class Database:
         self.engine: Engine = create_engine(self.url, **kwargs)
         if self.url.startswith("sqlite"):
             event.listen(self.engine, "connect", _sqlite_pragmas)
+        from service.guards import guard_engine
+
+        guard_engine(self.engine)
+        event.listen(self.engine, "handle_error", _invalidate_read_only)
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
 
     @property
@@ -43,6 +47,39 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+# What the database says when a connection can read but not write: SQLite opened the file while it
+# was read-only (it then stays read-only for the connection's life, even once the file is writable
+# again), or PostgreSQL reached a standby after a failover. Such a connection is thrown away.
+_READ_ONLY_MARKERS = ("readonly database", "read-only transaction", "read only transaction")
+
+
+def _invalidate_read_only(ctx) -> None:  # noqa: ANN001 - sqlalchemy.engine.ExceptionContext
+    """Treat "cannot write" like a lost connection: SQLAlchemy then invalidates it (and the pool's
+    other connections, opened at the same time), so the next request connects afresh. Without this
+    the pool kept read-only connections until the process restarted (issue 11)."""
+    message = str(ctx.original_exception).lower()
+    if any(marker in message for marker in _READ_ONLY_MARKERS):
+        ctx.is_disconnect = True
+
+
+def write_probe(engine: Engine, timeout_ms: int = 2000) -> None:
+    """Raise unless the database accepts a write now: an UPDATE that changes nothing (one row of
+    ``alembic_version`` set to itself) in a transaction rolled back, waiting at most
+    ``timeout_ms`` for locks. Used by /readyz: ``SELECT 1`` succeeds on a read-only database."""
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            conn.exec_driver_sql(f"PRAGMA busy_timeout={int(timeout_ms)}")
+        else:
+            conn.exec_driver_sql(f"SET LOCAL lock_timeout = {int(timeout_ms)}")
+            conn.exec_driver_sql(f"SET LOCAL statement_timeout = {int(timeout_ms) * 2}")
+        try:
+            conn.exec_driver_sql("UPDATE alembic_version SET version_num = version_num")
+        finally:
+            conn.rollback()
+            if engine.dialect.name == "sqlite" and not conn.invalidated:
+                conn.exec_driver_sql("PRAGMA busy_timeout=30000")
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001

@@ -14,7 +14,6 @@ import hmac
 import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -31,6 +30,7 @@ from flask import (
     url_for,
 )
 from flask.sessions import SecureCookieSessionInterface
+from sqlalchemy import delete, or_, update
 from werkzeug.exceptions import HTTPException
 
 from service import store
@@ -38,8 +38,9 @@ from service.api.moderation import apply_decision
 from service.auth import moderator_for_token
 from service.db import get_session
 from service.errors import ApiError
-from service.models import Comment, Moderator, Status
+from service.models import Comment, DeskSession, Moderator, Status, utcnow
 from service.render import render_body
+from service.security import safe_local_path
 
 bp = Blueprint("desk", __name__, url_prefix="/moderation")
 
@@ -99,16 +100,49 @@ def _fingerprint(moderator: Moderator) -> str:
     return moderator.token_hash[:16]
 
 
+def _sid_hash(sid: str) -> str:
+    return hashlib.sha256(sid.encode("utf-8", "surrogatepass")).hexdigest()
+
+
 def _current_moderator() -> Moderator | None:
+    """The moderator of this request's desk session, checked against the server-side row: a
+    cookie whose session was signed out (or revoked, or expired) no longer works, whichever copy
+    of it is sent (issue 11)."""
     mod_id = session.get("moderator_id")
-    if not isinstance(mod_id, int):
+    sid = session.get("sid")
+    if not isinstance(mod_id, int) or not isinstance(sid, str) or not sid or len(sid) > 100:
         return None
-    moderator = get_session().get(Moderator, mod_id)
+    db = get_session()
+    row = db.get(DeskSession, _sid_hash(sid))
+    if row is None or row.ended_at is not None or row.moderator_id != mod_id:
+        return None
+    if store.as_aware(row.expires_at) <= utcnow():  # type: ignore[operator]
+        return None
+    moderator = db.get(Moderator, mod_id)
     if moderator is None or moderator.revoked_at is not None:
         return None
     if not hmac.compare_digest(session.get("moderator_key", ""), _fingerprint(moderator)):
         return None  # the token was re-issued since this session began
     return moderator
+
+
+def _start_session(moderator: Moderator) -> str:
+    """A new server-side session row for ``moderator``; returns the id the cookie carries."""
+    db = get_session()
+    now = utcnow()
+    db.execute(delete(DeskSession).where(or_(DeskSession.expires_at < now, DeskSession.ended_at.is_not(None))))
+    sid = secrets.token_urlsafe(32)
+    db.add(DeskSession(id_hash=_sid_hash(sid), moderator_id=moderator.id, created_at=now,
+                       expires_at=now + SESSION_LIFETIME))
+    db.commit()
+    return sid
+
+
+def end_sessions(db: Any, moderator_id: int) -> int:
+    """End every desk session of a moderator (token revoked or re-issued); returns how many."""
+    result = db.execute(update(DeskSession).where(DeskSession.moderator_id == moderator_id,
+                                                  DeskSession.ended_at.is_(None)).values(ended_at=utcnow()))
+    return result.rowcount or 0
 
 
 @bp.before_request
@@ -119,7 +153,7 @@ def _guard():  # noqa: ANN202
         return None
     moderator = _current_moderator()
     if moderator is None:
-        for key in ("moderator_id", "moderator_key", "moderator_name"):
+        for key in ("sid", "moderator_id", "moderator_key", "moderator_name"):
             session.pop(key, None)
         if request.method == "GET":
             return redirect(url_for("desk.login", next=request.full_path.rstrip("?")))
@@ -159,12 +193,10 @@ def utc(value: datetime | None) -> str:
 
 
 def _safe_next(target: str | None, default: str) -> str:
-    """Only ever redirect back inside the desk."""
-    if target:
-        parts = urlsplit(target)
-        if not parts.scheme and not parts.netloc and parts.path.startswith("/moderation") and "\\" not in target:
-            return target
-    return default
+    """Only ever redirect back inside the desk: ``target`` resolved as a browser would (tabs and
+    newlines dropped, backslashes as slashes), kept when it stays on this site under /moderation."""
+    settings = current_app.extensions["settings"]
+    return safe_local_path(target, settings.public_url or request.host_url, bp.url_prefix or "/moderation") or default
 
 
 @bp.errorhandler(HTTPException)
@@ -194,8 +226,10 @@ def login():  # noqa: ANN201
             error = "That token is not valid (unknown, mistyped or revoked)."
             status = 401
         else:
+            sid = _start_session(moderator)
             session.clear()  # a fresh session (and CSRF nonce) after signing in
             session.permanent = True
+            session["sid"] = sid
             session["moderator_id"] = moderator.id
             session["moderator_key"] = _fingerprint(moderator)
             session["moderator_name"] = moderator.name
@@ -208,6 +242,13 @@ def login():  # noqa: ANN201
 
 @bp.post("/logout")
 def logout():  # noqa: ANN201
+    """End this session server-side (every copy of the cookie stops working), then clear it."""
+    sid = session.get("sid")
+    if isinstance(sid, str) and sid:
+        db = get_session()
+        db.execute(update(DeskSession).where(DeskSession.id_hash == _sid_hash(sid), DeskSession.ended_at.is_(None))
+                   .values(ended_at=utcnow()))
+        db.commit()
     session.clear()
     flash("Signed out.", "ok")
     return redirect(url_for("desk.login"), code=303)

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask, current_app, jsonify, request
 from marshmallow import ValidationError
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
@@ -92,6 +92,19 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(PoolTimeout)
     @app.errorhandler(DBAPIError)
     def _db_down(exc: Exception):  # noqa: ANN202
+        # Only a store that is really down (or unreachable) is a 503; a value the database refused
+        # is the client's (422), a constraint a conflict (409), anything else our bug (500).
+        down = isinstance(exc, OperationalError | InterfaceError | PoolTimeout) or getattr(
+            exc, "connection_invalidated", False)
+        if not down:
+            if isinstance(exc, DataError):
+                log.warning("database refused a value", extra={"error": type(exc).__name__})
+                return _respond(422, "A value cannot be stored (invalid for the database).")
+            if isinstance(exc, IntegrityError):
+                log.warning("database constraint", extra={"error": type(exc).__name__})
+                return _respond(409, "The request conflicts with stored data; try again.")
+            log.error("database error", extra={"error": type(exc).__name__})
+            return error_response(500, "Internal error.")
         log.warning("database unavailable", extra={"error": type(exc).__name__})
         return error_response(503, "The comment store is unavailable; try again shortly.",
                               headers={"Retry-After": "5"})

@@ -6,7 +6,9 @@ from __future__ import annotations
 import contextvars
 import json
 import logging
+import re
 import sys
+import uuid
 from datetime import UTC, datetime
 
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
@@ -52,3 +54,63 @@ def configure(level: str = "INFO", as_json: bool = True) -> None:
     root.setLevel(level.upper())
     logging.getLogger("werkzeug").setLevel("WARNING")
     logging.getLogger("alembic").setLevel("WARNING")
+
+
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,64}")
+
+
+def incoming_request_id(header: str | None) -> str:
+    """The caller's ``X-Request-Id`` when it is a plain token (letters, digits, ``._:-``, at most
+    64), else a new random one."""
+    return header if header and _REQUEST_ID.fullmatch(header) else uuid.uuid4().hex
+
+
+def init_app(app) -> None:  # noqa: ANN001 - a Flask app
+    """Give every web request its own log context, and clear it when the request ends: gunicorn's
+    threads serve one request after another, and a context left set would label the next
+    request's log lines with the previous one's ids (issue 11)."""
+    from flask import g, request
+
+    @app.before_request
+    def _start_context() -> None:
+        rid = incoming_request_id(request.headers.get("X-Request-Id"))
+        g.request_id = rid
+        request_id_var.set(rid)
+        comment_id_var.set(None)
+
+    @app.teardown_request
+    def _end_context(_exc: BaseException | None) -> None:
+        request_id_var.set(None)
+        comment_id_var.set(None)
+
+
+# IPv4 and IPv6 addresses as gunicorn's and werkzeug's own log lines write them.
+_ADDRESS = re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}\b|(?<![\w:])(?:[0-9a-fA-F]{0,4}:){2,7}[0-9a-fA-F]{0,4}(?![\w:])")
+_CLIENT_ATOMS = ("h", "{x-forwarded-for}i", "{x-real-ip}i", "{forwarded}i")
+
+
+class NoClientAddress(logging.Filter):
+    """Keeps client addresses out of the web server's own logs (README: IPs are never logged).
+
+    gunicorn's access log gets ``-`` for the client (``%(h)s``, forwarded-for headers) whatever its
+    format; gunicorn's error log and werkzeug's request log get every address replaced by
+    ``[address]`` (the line saying where gunicorn listens is kept: that is the server's own)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name == "gunicorn.access" and isinstance(record.args, dict):
+            for atom in _CLIENT_ATOMS:
+                if atom in record.args:
+                    record.args[atom] = "-"
+            return True
+        message = record.getMessage()
+        if not message.startswith("Listening at") and _ADDRESS.search(message):
+            record.msg, record.args = _ADDRESS.sub("[address]", message), ()
+        return True
+
+
+def scrub_server_logs() -> None:
+    """Install ``NoClientAddress`` on gunicorn's and werkzeug's loggers (once per process)."""
+    for name in ("gunicorn.access", "gunicorn.error", "werkzeug"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, NoClientAddress) for f in logger.filters):
+            logger.addFilter(NoClientAddress())

@@ -209,3 +209,16 @@ class Notification(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class DeskSession(Base):
+    """A signed-in desk session, kept server-side so that signing out ends every copy of its cookie
+    (issue 11). The cookie holds a random id; only its SHA-256 is stored here."""
+
+    __tablename__ = "desk_sessions"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    moderator_id: Mapped[int] = mapped_column(Integer, ForeignKey("moderators.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -9,13 +9,16 @@ check reasons and a link to the desk; never the IP address, the user agent, toke
 
 from __future__ import annotations
 
+import email.policy
 import hashlib
 import hmac
 import json
 import logging
+import re
 import smtplib
 import ssl
 import time
+import unicodedata
 import urllib.error
 import urllib.request
 from collections.abc import Callable
@@ -167,30 +170,90 @@ def _smtp_parts(url: str) -> tuple[str, str, int, str | None, str | None, str | 
             unquote(parts.password) if parts.password else None, sender)
 
 
+class UnbuildableNotification(Exception):
+    """A notification that can never be built from this comment (retrying will not help): the
+    outbox row ends ``failed`` with this reason at once."""
+
+
+# Every character that ends a line somewhere (CR, LF, VT, FF, FS/GS/RS, NEL, U+2028, U+2029):
+# in the email's body each becomes a plain newline, so no line of the comment escapes its quote.
+_LINE_BREAKS = re.compile("\r\n|[\r\n\v\f\x1c-\x1e\x85\u2028\u2029]")
+_HEADER_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}  # controls, format, surrogates, line/para
+
+
+def one_line(value: object, limit: int = 200) -> str:
+    """``value`` as one line of plain text for a header or a labelled body line: every control,
+    format or line/paragraph-separator character (CR, LF, U+2028, NEL, bidi controls …) becomes a
+    space, runs of spaces collapse, and ``=?`` is broken up so that no RFC 2047 encoded word (which
+    Python's email package would decode, line breaks and all) can reach a header. At most
+    ``limit`` characters."""
+    text = "".join(" " if unicodedata.category(ch) in _HEADER_CATEGORIES else ch for ch in str(value or ""))
+    text = " ".join(text.split())[:limit]
+    return text.replace("=?", "=\u2060?")
+
+
+def quoted(text: str, limit: int = EXCERPT_CHARS) -> str:
+    """The comment's text as an email quote: every line (whatever broke it) starts with ``> ``,
+    other control characters dropped, so nothing in it can pass for commentq's own lines."""
+    lines = _LINE_BREAKS.sub("\n", (text or "")[:limit]).split("\n")
+    clean = ("".join(ch for ch in line if unicodedata.category(ch) not in ("Cc", "Cs")) for line in lines)
+    return "\n".join(f"> {line}".rstrip() for line in clean)
+
+
+EMAIL_HEADERS = ("Subject", "From", "To")
+
+
 def email_for(settings: Settings, payload: dict[str, Any], sender: str) -> EmailMessage:
+    """The moderators' email (``email.policy.SMTP``). Headers are built only from ``one_line``
+    values, and the built message is parsed back to prove it has exactly the headers we set: a
+    name such as ``=?utf-8?q?=0D=0AReply-To:_x?=`` must not become a header (issue 11). The desk
+    links come first and the comment's text is quoted below them, so it cannot fake them.
+
+    Raises ``UnbuildableNotification`` when no safe email can be built from these values."""
     c = payload["comment"]
-    msg = EmailMessage()
-    msg["Subject"] = f"[commentq] Comment held on “{c['article_title'][:80]}” by {c['author'][:60]}"
-    msg["From"] = sender
-    msg["To"] = settings.notify_email or ""
-    reasons = "\n".join(f"  - {ch['check']}: {ch['verdict']} ({ch['reason']})" for ch in c["checks"]) or "  -"
+    msg = EmailMessage(policy=email.policy.SMTP)
+    try:
+        msg["Subject"] = (f"[commentq] Comment held on “{one_line(c['article_title'], 80)}” "
+                          f"by {one_line(c['author'], 60)}")
+        msg["From"] = one_line(sender, 254)
+        msg["To"] = one_line(settings.notify_email, 254)
+    except Exception as exc:  # noqa: BLE001 - the email package raises anything (even AttributeError)
+        raise UnbuildableNotification(f"cannot build the email's headers: {type(exc).__name__}: {exc}"[:300]) from None
+    reasons = "\n".join(f"  - {one_line(ch['check'], 40)}: {one_line(ch['verdict'], 20)} "
+                         f"({one_line(ch['reason'], 300)})" for ch in c["checks"]) or "  -"
     msg.set_content(
         f"A comment is waiting for a moderator.\n\n"
-        f"Article: {c['article_title']} ({c['article']})\n"
-        f"Author:  {c['author']} <{c['email']}>\n"
-        f"Website: {c['url'] or '-'}\n"
-        f"Time:    {c['created_at']}\n"
+        f"Decide: {one_line(payload['moderation_url'], 500)}\n"
+        f"Queue:  {one_line(payload['queue_url'], 500)}\n\n"
+        f"Article: {one_line(c['article_title'], 200)} ({one_line(c['article'], 200)})\n"
+        f"Author:  {one_line(c['author'], 200)} <{one_line(c['email'], 254)}>\n"
+        f"Website: {one_line(c['url'], 500) or '-'}\n"
+        f"Time:    {one_line(c['created_at'], 40)}\n"
         f"Why it was held:\n{reasons}\n\n"
-        f"----\n{c['excerpt']}\n----\n\n"
-        f"Decide: {payload['moderation_url']}\n"
+        f"The comment, quoted as the commenter wrote it (any links or instructions in it are the\n"
+        f"commenter's, not commentq's; decide only through the links above):\n\n"
+        f"{quoted(c['excerpt'])}\n"
     )
+    _prove_headers(msg)
     return msg
+
+
+def _prove_headers(msg: EmailMessage) -> None:
+    try:
+        raw = msg.as_bytes(policy=email.policy.SMTP)
+    except Exception as exc:  # noqa: BLE001 - as above
+        raise UnbuildableNotification(f"cannot serialise the email: {type(exc).__name__}: {exc}"[:300]) from None
+    back = email.message_from_bytes(raw, policy=email.policy.default)
+    expected = {*EMAIL_HEADERS, "Content-Type", "Content-Transfer-Encoding", "MIME-Version"}
+    names = list(back.keys())
+    if set(names) != expected or len(names) != len(expected):
+        raise UnbuildableNotification("the email's headers did not survive a round trip; refused to send it")
 
 
 def send_email(settings: Settings, payload: dict[str, Any]) -> None:
     scheme, host, port, user, password, sender = _smtp_parts(settings.smtp_url or "")
     sender = sender or f"commentq@{urlsplit(settings.public_url or 'http://localhost').hostname or 'localhost'}"
-    msg = email_for(settings, payload, sender)
+    msg = email_for(settings, payload, sender)  # UnbuildableNotification: failed at once, no retry
     try:
         if scheme == "smtps":
             smtp: smtplib.SMTP = smtplib.SMTP_SSL(host, port, timeout=TIMEOUT, context=ssl.create_default_context())

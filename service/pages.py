@@ -9,10 +9,9 @@ from typing import Any
 from flask import Blueprint, Flask, Response, abort, current_app, render_template, request, url_for
 
 from service import render, store
-from service.api.public import status_view
+from service.api.public import form_return_url, status_view
 from service.db import get_session
 from service.models import Comment
-from service.security import safe_redirect
 from service.validation import public_name
 
 bp = Blueprint("pages", __name__)
@@ -63,9 +62,7 @@ def html_form_errors(status: int, message: str, errors: dict[str, Any],
     article = store.get_article(get_session(), slug) if slug and len(slug) <= 200 else None
     back = None
     if article is not None:
-        settings = current_app.extensions["settings"]
-        back = (safe_redirect(request.form.get("redirect_to"), article.url, settings.allowed_origins)
-                or article.url or url_for("pages.article_page", slug=article.slug))
+        back = (form_return_url(article) or url_for("pages.article_page", slug=article.slug))
         back = back.split("#")[0] + "#respond"
     listed = [(FIELD_LABELS.get(field, field), msgs) for field, msgs in errors.items()]
     resp = Response(render_template("form_errors.html", message=message, errors=listed, back_url=back),

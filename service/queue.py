@@ -10,6 +10,10 @@ log = logging.getLogger("commentq.queue")
 
 PROCESS_TASK = "workers.tasks.process_comment"
 RETRAIN_TASK = "workers.tasks.retrain_classifier"
+# Two queues, so that a retrain (tens of seconds of CPU on the full corpus) never sits in front of a
+# reader's comment: `commentq run` and compose give the training queue a worker process of its own.
+CHECKS_QUEUE = "commentq"
+TRAINING_QUEUE = "commentq-training"
 
 
 def enqueue_comment(comment_id: str, request_id: str | None = None) -> bool:

@@ -3,9 +3,10 @@ and the redirect allow-list."""
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+import ipaddress
 
-from flask import Flask, request
+import ada_url
+from flask import Flask, g, request
 from flask_cors import CORS
 from flask_limiter import Limiter
 
@@ -21,27 +22,85 @@ def client_ip() -> str:
     return request.remote_addr or "unknown"
 
 
-def origin_of(url: str) -> str | None:
+def rate_key(address: str | None = None) -> str:
+    """The rate-limit bucket of a client address: an IPv4 address as is, an IPv6 address by its /64
+    (one customer's network: a single host can pick any of its 2^64 addresses), an IPv4-mapped
+    IPv6 address as its IPv4 address."""
+    address = client_ip() if address is None else address
     try:
-        parts = urlsplit(url)
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return address
+    if ip.version == 6:
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((ip, 64), strict=False))
+    return str(ip)
+
+
+# Characters a browser removes from anywhere in a URL before parsing it (WHATWG URL standard).
+_TAB_OR_NEWLINE = str.maketrans("", "", "\t\n\r")
+MAX_REDIRECT_CHARS = 2000
+
+
+def parse_like_a_browser(target: str, base: str) -> ada_url.URL | None:
+    """``target`` resolved against ``base`` the way a browser's address bar would (WHATWG URL
+    standard, via ada-url: tabs and newlines dropped, leading/trailing C0 controls and spaces
+    trimmed, backslashes as slashes in http(s) URLs); None when it is no http(s) URL."""
+    try:
+        url = ada_url.URL(target, base)
     except ValueError:
         return None
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        return None
-    return f"{parts.scheme}://{parts.netloc}".lower()
+    return url if url.protocol in ("http:", "https:") and url.host else None
 
 
-def safe_redirect(target: str | None, article_url: str | None, allowed: tuple[str, ...]) -> str | None:
-    """``target`` if it points at the article's own site or an allowed origin; None otherwise."""
-    if not target:
+def origin_of(url: str | None) -> str | None:
+    """The WHATWG origin (``https://host[:port]``, lower-case, default port dropped) of an
+    absolute http(s) URL; None for anything else."""
+    if not url or len(url) > MAX_REDIRECT_CHARS:
         return None
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    origin = origin_of(target)
-    ok = {o.lower() for o in allowed}
-    if article_url and origin_of(article_url):
-        ok.add(origin_of(article_url))  # type: ignore[arg-type]
-    return target if origin and origin in ok else None
+    try:
+        parsed = ada_url.URL(url)
+    except ValueError:
+        return None
+    return parsed.origin if parsed.protocol in ("http:", "https:") and parsed.host else None
+
+
+def safe_redirect(target: str | None, article_url: str | None, allowed: tuple[str, ...],
+                  own_url: str | None = None) -> str | None:
+    """Where a browser may be sent after a form post: ``target`` as a browser would resolve it
+    (relative targets against the article's page, else against ``own_url``, commentq's own
+    address), if its origin is the article's site, commentq's own site or an allowed origin.
+
+    Returns the resolved, normalised URL (ASCII, percent-encoded: exactly what was checked, so a
+    ``Location`` header can carry it), or None for anything else: other sites, ``//host`` and
+    ``/\t/host`` tricks, backslashes, non-http(s) schemes, over-long or unparsable targets.
+    """
+    if not target or len(target) > MAX_REDIRECT_CHARS:
+        return None
+    article_origin = origin_of(article_url)
+    base = article_url if article_origin else own_url
+    if not base:
+        return None
+    url = parse_like_a_browser(target, base)
+    if url is None:
+        return None
+    ok = {o for o in (origin_of(a) for a in allowed) if o}
+    ok.update(o for o in (article_origin, origin_of(own_url)) if o)
+    return url.href if url.origin in ok else None
+
+
+def safe_local_path(target: str | None, own_url: str, prefix: str) -> str | None:
+    """``target`` as a path + query on commentq's own site under ``prefix`` (e.g. the desk's
+    ``next``), resolved as a browser would; None for anything that leaves the site or the prefix."""
+    if not target or len(target) > MAX_REDIRECT_CHARS:
+        return None
+    url = parse_like_a_browser(target, own_url)
+    if url is None or url.origin != origin_of(own_url):
+        return None
+    if not (url.pathname == prefix or url.pathname.startswith(prefix.rstrip("/") + "/")):
+        return None
+    return url.pathname + url.search
 
 
 def init_app(app: Flask, settings: Settings) -> None:
@@ -52,6 +111,10 @@ def init_app(app: Flask, settings: Settings) -> None:
 
     @app.after_request
     def _headers(response):  # noqa: ANN001, ANN202
+        if response.status_code < 400:
+            # flask-limiter adds Retry-After to every limited answer; it means "wait", so only
+            # refusals (429, 503) carry it, never a 202 or a 303.
+            response.headers.pop("Retry-After", None)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
@@ -63,9 +126,13 @@ def init_app(app: Flask, settings: Settings) -> None:
 
 
 def limit_submissions(app: Flask, settings: Settings) -> Limiter:
-    """COMMENTQ_RATE_LIMIT accepted submissions per client IP; only accepted ones count."""
+    """COMMENTQ_RATE_LIMIT stored submissions per client (``rate_key``: IPv4 address or IPv6 /64).
+
+    Every submission that was stored counts, whatever the answer (``g.submission_stored``, set by
+    the view right after the commit): a failure after storing must not let a client flood the queue.
+    Refused submissions (validation errors, closed articles) store nothing and count nothing."""
     limiter = Limiter(
-        key_func=client_ip,
+        key_func=rate_key,
         app=app,
         storage_uri=settings.redis_url or "memory://",
         storage_options={"socket_connect_timeout": 2, "socket_timeout": 2} if settings.redis_url else {},
@@ -78,7 +145,7 @@ def limit_submissions(app: Flask, settings: Settings) -> Limiter:
     endpoint = "public.submit_comment"
     app.view_functions[endpoint] = limiter.limit(
         lambda: settings.rate_limit,
-        deduct_when=lambda response: response.status_code in (202, 303),
+        deduct_when=lambda _response: bool(g.get("submission_stored")),
         error_message="Too many comments from your address; wait a little.",
     )(app.view_functions[endpoint])
     return limiter

@@ -13,6 +13,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from kombu import Exchange, Queue
+
+from service.queue import CHECKS_QUEUE, RETRAIN_TASK, TRAINING_QUEUE
+
 
 def _bool(value: str | None, default: bool) -> bool:
     if value is None or value == "":
@@ -102,6 +106,7 @@ class Settings:
     sweep_interval: float = 30.0
     max_attempts: int = 5
     visibility_timeout: int = 300
+    checks_time_limit: float = 30.0
     ip_retention_days: int = 0
     log_level: str = "INFO"
     log_json: bool = True
@@ -138,14 +143,24 @@ class Settings:
             # Redis redelivers an unacked message after this long. It must exceed any task's run
             # time plus any countdown; the outbox sweeper covers the faster path.
             "broker_transport_options": {"visibility_timeout": self.visibility_timeout},
-            "task_default_queue": "commentq",
+            # A per-comment time budget (issue 11): past the soft limit the task holds the comment
+            # for a moderator ("checks timed out"); the hard limit, 10 s later, kills a child that
+            # did not stop (then the attempt counter and `failed` take over).
+            "task_annotations": {"workers.tasks.process_comment": {
+                "soft_time_limit": self.checks_time_limit, "time_limit": self.checks_time_limit + 10}},
+            "task_default_queue": CHECKS_QUEUE,
+            # Retraining goes to its own queue (service/queue.py says why). A worker started without
+            # -Q consumes both, so a bare `celery -A workers worker` still learns.
+            "task_queues": tuple(Queue(name, Exchange(name, type="direct"), routing_key=name)
+                                 for name in (CHECKS_QUEUE, TRAINING_QUEUE)),
+            "task_routes": {RETRAIN_TASK: {"queue": TRAINING_QUEUE}},
             "worker_hijack_root_logger": False,
             "worker_send_task_events": True,
             "task_send_sent_event": True,
             "worker_max_tasks_per_child": 1000,
             "beat_schedule": {
                 "sweep-outbox": {"task": "workers.tasks.sweep_outbox", "schedule": self.sweep_interval},
-                "retrain-classifier": {"task": "workers.tasks.retrain_classifier", "schedule": 600.0},
+                "retrain-classifier": {"task": RETRAIN_TASK, "schedule": 600.0},
                 "sweep-notifications": {"task": "workers.notify.sweep_notifications", "schedule": 300.0},
                 **({"forget-old-addresses": {"task": "workers.privacy.forget_old_addresses", "schedule": 3600.0}}
                    if self.ip_retention_days > 0 else {}),
@@ -196,6 +211,7 @@ def load(env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
         sweep_interval=_float(env, "COMMENTQ_SWEEP_INTERVAL", 30.0),
         max_attempts=_int(env, "COMMENTQ_MAX_ATTEMPTS", 5),
         visibility_timeout=_int(env, "COMMENTQ_VISIBILITY_TIMEOUT", 300),
+        checks_time_limit=_float(env, "COMMENTQ_CHECKS_TIME_LIMIT", 30.0),
         ip_retention_days=_int(env, "COMMENTQ_IP_RETENTION_DAYS", 0),
         log_level=env.get("COMMENTQ_LOG_LEVEL") or "INFO",
         log_json=_bool(env.get("COMMENTQ_LOG_JSON"), True),

@@ -119,6 +119,15 @@ def transition(session: Session, comment_id: str, allowed_from: tuple[str, ...],
     )
     if result.rowcount != 1:
         return None
+    # The article's count follows from the change this update really made (old -> new), not from
+    # the status a caller read earlier: approve and spam at the same moment once left a rejected
+    # comment counted (issue 11). Same transaction as the update, so both commit or neither.
+    delta = (to == Status.PUBLISHED) - (current == Status.PUBLISHED)
+    if delta:
+        article_id = select(Comment.article_id).where(Comment.id == comment_id).scalar_subquery()
+        session.execute(update(Article).where(Article.id == article_id, Article.comment_count + delta >= 0)
+                        .values(comment_count=Article.comment_count + delta)
+                        .execution_options(synchronize_session=False))
     session.add(AuditEvent(comment_id=comment_id, from_status=current, to_status=to, action=action,
                            actor=actor, note=note, created_at=now))
     return current
@@ -126,26 +135,19 @@ def transition(session: Session, comment_id: str, allowed_from: tuple[str, ...],
 
 def publish(session: Session, comment: Comment, allowed_from: tuple[str, ...], *, action: str,
             actor: str, note: str | None = None) -> bool:
-    """Render once, mark published, bump the article's count; a second call does nothing."""
+    """Render once, mark published (``transition`` bumps the article's count); a second call does
+    nothing."""
     html = render_body(comment.body)
     old = transition(session, comment.id, allowed_from, Status.PUBLISHED, action=action, actor=actor,
                      note=note, body_html=html, published_at=utcnow(), decided_by=actor)
-    if old is None:
-        return False
-    session.execute(update(Article).where(Article.id == comment.article_id)
-                    .values(comment_count=Article.comment_count + 1))
-    return True
+    return old is not None
 
 
 def unpublish(session: Session, comment: Comment, to: str, *, action: str, actor: str,
               note: str | None = None) -> bool:
     old = transition(session, comment.id, (Status.PUBLISHED,), to, action=action, actor=actor, note=note,
                      decided_by=actor)
-    if old is None:
-        return False
-    session.execute(update(Article).where(Article.id == comment.article_id, Article.comment_count > 0)
-                    .values(comment_count=Article.comment_count - 1))
-    return True
+    return old is not None
 
 
 def replace_check_results(session: Session, comment_id: str, verdicts: list[Any]) -> None:
@@ -176,9 +178,9 @@ def decide(session: Session, comment: Comment, action: str, moderator: str, note
         return False
     if to == Status.PUBLISHED:
         ok = publish(session, comment, allowed, action=action, actor=actor, note=note)
-    elif comment.status == Status.PUBLISHED:
-        ok = unpublish(session, comment, to, action=action, actor=actor, note=note)
     else:
+        # Whatever the status is by now (another moderator may have just published it), the
+        # conditional update decides and ``transition`` keeps the count in step with it.
         ok = transition(session, comment.id, allowed, to, action=action, actor=actor, note=note,
                         decided_by=actor) is not None
     if ok and action in LEARNING_ACTIONS:

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # What the test suite needs beyond the Python extras (called by `./dev test` with the venv as $1):
 # Debian's chromium for the browser tests (Playwright drives it; its own browser download cannot
-# work here), and, where a docker client exists without its compose plugin, Debian's docker-compose
+# work here), Debian's nginx (the documented proxy, tested in front of gunicorn), and, where a docker client exists without its compose plugin, Debian's docker-compose
 # so tests/unit/test_compose.py can validate docker-compose.yml (no engine is needed for `config`).
 # Idempotent and quiet when everything is already installed.
 set -euo pipefail
@@ -9,6 +9,8 @@ VENV="${1:-.venv}"
 
 packages=()
 [ -x /usr/bin/chromium ] || packages+=(chromium fonts-dejavu-core)
+# nginx: tests/hostile/test_slow_clients.py runs deploy/nginx/commentq.conf in front of gunicorn.
+command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || packages+=(nginx-light)
 if command -v docker >/dev/null && ! docker compose version >/dev/null 2>&1 && ! command -v docker-compose >/dev/null; then
   packages+=(docker-compose)
 fi

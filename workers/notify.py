@@ -9,7 +9,7 @@ from flask import current_app
 
 from service.db import get_session
 from service.models import Comment, Notification, utcnow
-from service.notify import SENDERS, DeliveryError, payload_for
+from service.notify import SENDERS, DeliveryError, UnbuildableNotification, payload_for
 
 log = logging.getLogger("commentq.notify")
 
@@ -36,6 +36,14 @@ def send_notification(self, notification_id: int) -> str:  # noqa: ANN001
     session.commit()
     try:
         sender(settings, payload_for(comment, settings), row.id)
+    except (UnbuildableNotification, UnicodeError, ValueError, TypeError, AttributeError) as exc:
+        # Retrying cannot help (the comment's own values refuse to make a safe message): failed now,
+        # with the reason, rather than pending and re-queued every few minutes for ever.
+        reason = str(exc) if isinstance(exc, UnbuildableNotification) else f"{type(exc).__name__}: {exc}"
+        row.status, row.last_error = "failed", reason[:1000]
+        session.commit()
+        log.error("notification cannot be built", extra={"channel": row.channel, "error": reason[:300]})
+        return "failed"
     except DeliveryError as exc:
         row.last_error = str(exc)
         if row.attempts >= MAX_ATTEMPTS:

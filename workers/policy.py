@@ -28,11 +28,6 @@ from service.settings import Settings
 from workers.checks.base import CERTAIN, CLEAR_HAM, EVIDENCE, HEURISTIC, HOLD, INVALID, PASS, SPAM, WEAK, Verdict
 
 CLASSIFIER = "classifier"
-REFERENCE_DOMAINS = frozenset({
-    "wikipedia.org", "wikimedia.org", "wiktionary.org", "wikidata.org", "archive.org", "doi.org", "arxiv.org",
-    "github.com", "gitlab.com", "python.org", "readthedocs.io", "stackoverflow.com", "w3.org", "ietf.org",
-    "rfc-editor.org", "mozilla.org", "nih.gov", "who.int", "europa.eu", "un.org",
-})
 CORROBORATING = ("promotion",)  # holds from these count as ``evidence`` whatever their tags
 
 
@@ -61,7 +56,6 @@ class PolicyConfig:
     noise_min_letters: int = 30
     caps_ratio: float = 0.9
     symbols_ratio: float = 0.6
-    reference_domains: frozenset[str] = field(default_factory=lambda: REFERENCE_DOMAINS)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> PolicyConfig:

@@ -6,16 +6,18 @@ import logging
 import socket
 
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
 from celery.signals import task_postrun, task_prerun, worker_init
 from flask import current_app
 from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.orm import Session
 
 from service import store
 from service.db import get_session
 from service.logs import comment_id_var, request_id_var
 from service.models import Comment, Status, utcnow
 from service.queue import enqueue_comment
-from workers.checks.base import CheckContext, Submission
+from workers.checks.base import CheckContext, Submission, Verdict
 from workers.checks.text import content_hash
 from workers.history import DbHistory
 from workers.pipeline import Pipeline
@@ -105,7 +107,11 @@ def process_comment(self, comment_id: str) -> str:  # noqa: ANN001
             comment.attempts, settings.max_attempts)
 
     ctx = CheckContext(config=PolicyConfig.from_settings(settings), history=DbHistory(session))
-    outcome = pipeline().run(submission_of(comment), ctx)
+    finished: list[Verdict] = []
+    try:
+        outcome = pipeline().run(submission_of(comment), ctx, finished)
+    except SoftTimeLimitExceeded:
+        return hold_timed_out(session, comment_id, finished, settings.checks_time_limit)
     decision = outcome.decision
     spam_score = max((v.score for v in outcome.verdicts if v.check == "classifier"), default=None)
 
@@ -128,6 +134,32 @@ def process_comment(self, comment_id: str) -> str:  # noqa: ANN001
         if notify:
             notify(comment_id)
     return decision.status
+
+
+TIMED_OUT = "checks timed out"
+
+
+def hold_timed_out(session: Session, comment_id: str, finished: list[Verdict], limit: float) -> str:
+    """The comment's checks ran past COMMENTQ_CHECKS_TIME_LIMIT: hold it for a moderator, with the
+    verdicts that did finish, so that one comment can never stall the queue."""
+    try:
+        session.rollback()
+    except Exception:  # noqa: BLE001 - a query cut short may leave the connection unusable
+        session.invalidate()
+    store.replace_check_results(session, comment_id, finished)
+    done = ", ".join(v.check for v in finished) or "none"
+    held = store.transition(session, comment_id, (Status.CHECKING,), Status.HELD, action=Status.HELD,
+                            actor="policy:time-limit", decided_by="policy:time-limit",
+                            note=f"{TIMED_OUT} after {limit:g} s (finished: {done})")
+    if held is None:
+        session.rollback()
+        return "decided elsewhere"
+    session.commit()
+    log.warning("%s; held for a moderator", TIMED_OUT, extra={"finished": done})
+    notify = current_app.extensions.get("on_held")
+    if notify:
+        notify(comment_id)
+    return Status.HELD
 
 
 @shared_task(name="workers.tasks.sweep_outbox")

@@ -11,6 +11,7 @@ from service import store
 from service.auth import require_moderator
 from service.db import get_session
 from service.errors import ApiError
+from service.logs import comment_id_var
 from service.metrics import get_metrics
 from service.models import Comment
 from service.render import render_body
@@ -62,6 +63,7 @@ def comment_detail(comment_id: str):  # noqa: ANN201
 def apply_decision(comment: Comment, action: str, note: str | None, moderator: str) -> dict[str, Any]:
     """Shared by the API and the desk: decide, commit, then hand learning to the workers."""
     session = get_session()
+    comment_id_var.set(comment.id)  # this request's log lines are about this comment
     previous = comment.status
     if not store.decide(session, comment, action, moderator, note):
         session.rollback()

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, jsonify
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from sqlalchemy import text
 
-from service.db import get_db
+from service.db import get_db, write_probe
 from service.openapi import build_spec
 from service.queue import broker_ok
 
@@ -22,8 +21,8 @@ def healthz():  # noqa: ANN201
 def readyz():  # noqa: ANN201
     checks = {}
     try:
-        with get_db().engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
+        # A write, not SELECT 1: a database that can only be read is not ready to take comments.
+        write_probe(get_db().engine)
         checks["database"] = "ok"
     except Exception as exc:  # noqa: BLE001
         checks["database"] = type(exc).__name__

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import uuid
 from typing import Any
 
 from flask import Blueprint, current_app, g, jsonify, redirect, request, url_for
@@ -13,7 +12,8 @@ from marshmallow import ValidationError
 from service import store
 from service.db import get_session
 from service.errors import ApiError
-from service.logs import comment_id_var, request_id_var
+from service.guards import check_payload
+from service.logs import comment_id_var, incoming_request_id, request_id_var
 from service.metrics import get_metrics
 from service.models import Article, Comment, Status
 from service.queue import enqueue_comment
@@ -96,6 +96,7 @@ def submit_comment(slug: str):  # noqa: ANN201
         raise ApiError(415, "Send application/json or an HTML form (application/x-www-form-urlencoded).",
                        {"Content-Type": [f"Unsupported: {mimetype or 'none'}."]})
     payload = form_to_comment(request.form.to_dict()) if is_form else parse_json_body()
+    check_payload(payload)
     article = _article_or_404(slug)
     if article.closed:
         metrics.submissions.labels("closed").inc()
@@ -106,7 +107,10 @@ def submit_comment(slug: str):  # noqa: ANN201
     except ValidationError:
         metrics.submissions.labels("invalid").inc()
         raise
-    request_id = request.headers.get("X-Request-Id", "")[:64] or uuid.uuid4().hex
+    # Where a form post goes back to is settled before anything is stored: a bad ``redirect_to``
+    # is ignored (back to the article), never an error after the comment was kept.
+    back_to = form_return_url(article) if is_form else None
+    request_id = g.get("request_id") or incoming_request_id(request.headers.get("X-Request-Id"))
     request_id_var.set(request_id)
     session = get_session()
     try:
@@ -116,6 +120,7 @@ def submit_comment(slug: str):  # noqa: ANN201
         session.rollback()
         metrics.submissions.labels("invalid").inc()
         raise ApiError(exc.status, str(exc), {exc.field: [str(exc)]}) from exc
+    g.submission_stored = True  # counts against the rate limit, whatever the answer (security.py)
     comment_id_var.set(comment.id)
     log.info("comment received", extra={"article": article.slug})
     enqueue_comment(comment.id, request_id)
@@ -123,8 +128,7 @@ def submit_comment(slug: str):  # noqa: ANN201
     g.comment_id = comment.id
     location = url_for("public.comment_status", comment_id=comment.id)
     if is_form:
-        target = (safe_redirect(request.form.get("redirect_to"), article.url, settings.allowed_origins)
-                  or article.url or article_page_url(article.slug) or location)
+        target = back_to or location
         sep = "&" if "?" in target else "?"
         resp = redirect(f"{target.split('#')[0]}{sep}comment={comment.id}#comment-status", code=303)
         resp.headers["X-Comment-Location"] = location
@@ -135,6 +139,21 @@ def submit_comment(slug: str):  # noqa: ANN201
     resp.status_code = 202
     resp.headers["Location"] = location
     return resp
+
+
+def form_return_url(article: Article) -> str | None:
+    """Where a browser's form post returns: its ``redirect_to`` when that is the article's site, an
+    allowed origin or commentq's own (``safe_redirect``), else the article's URL, else its page here."""
+    settings = current_app.extensions["settings"]
+    return (safe_redirect(request.form.get("redirect_to"), article.url, settings.allowed_origins,
+                          own_url(settings))
+            or safe_redirect(article.url, article.url, ())
+            or article_page_url(article.slug))
+
+
+def own_url(settings: Any) -> str:
+    """commentq's own base URL: COMMENTQ_PUBLIC_URL, else the address this request came to."""
+    return settings.public_url or request.host_url
 
 
 def article_page_url(slug: str) -> str | None:

@@ -71,7 +71,7 @@ def test_platforms_and_unknown_hosts_are_not_neutral(host):
     ("Cheap Flights To Europe", True), ("buy viagra online", True), ("best seo services", True),
     ("Best Seo Company", True), ("Payday Loans", True), ("Online Casino", True), ("Cheap Nfl Jerseys", True),
     ("Meet Singles Tonight", True), ("Ann", False), ("George Best", False), ("Joe Online", False),
-    ("María José Fernández", False), ("Dr. Free", False), ("Top Gun fan", True),
+    ("María José Fernández", False), ("Dr. Free", False), ("Top Gun fan", False), ("Mr. Online Store", True),
 ])
 def test_commercial_names(name, commercial):
     assert bool(commercial_name(name)) is commercial
@@ -354,3 +354,42 @@ def test_reputation_keeps_a_full_website_marked_spam():
     assert Reputation().run(again, ctx(h)).verdict == "spam"
 
 
+
+
+# --- the article's text reaches the checks -------------------------------------------------------------------------
+
+def test_the_worker_passes_the_stored_article_text_and_site_to_the_checks(unit_app, runner, tmp_path):
+    from service import store
+    from service.models import Comment
+    from workers.tasks import submission_of
+
+    body = tmp_path / "body.txt"
+    body.write_text("Feed the starter with flour and water every morning.", encoding="utf-8")
+    result = runner.invoke(["article", "put", "sourdough", "--title", "Sourdough starter", "--url",
+                            "https://bakery.example.org/sourdough", "--body-file", str(body)])
+    assert result.exit_code == 0, result.output
+    with unit_app.extensions["db"].session() as session:
+        article = store.get_article(session, "sourdough")
+        c = store.create_comment(session, article, {"author": "Ann", "email": "ann@example.org",
+                                                     "body": "Very informative, thanks for sharing!"},
+                                 ip=None, user_agent=None, request_id=None)
+        session.commit()
+        s = submission_of(session.get(Comment, c.id))
+    assert s.article_text.startswith("Sourdough starter") and "flour and water" in s.article_text
+    assert s.article_url == "https://bakery.example.org/sourdough"
+    v = Relevance().run(_with(s, url="https://some-site.example.org/"), ctx())
+    assert v.verdict == "hold" and "nothing from the article" in v.reason
+
+
+def _with(s, **changes):
+    import dataclasses
+
+    return dataclasses.replace(s, **changes)
+
+
+def test_the_readme_walkthrough_reply_publishes():
+    reply = "The venue changed since, see https://www.theguardian.com/world/2024/jan/05/talks for the latest."
+    assert Pipeline().run(sub(reply, parent_id="c1"), ctx()).decision.status == "published"
+    wiki = ("Background: https://en.wikipedia.org/wiki/Pripyat_River https://en.wikipedia.org/wiki/Gomel "
+            "https://en.wikipedia.org/wiki/Belarus https://en.wikipedia.org/wiki/Chernobyl")
+    assert Pipeline().run(sub(wiki), ctx()).decision.status == "held"

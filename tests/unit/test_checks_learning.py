@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from flask import Flask
 
 from service.models import Article, Comment, LabelledExample, SpamModel, Status, utcnow
+from service.queue import CHECKS_QUEUE, RETRAIN_TASK, TRAINING_QUEUE
 from tests.unit.checks_support import ctx, sub
 from workers import classifier as c
 from workers.checks.classifier import Classifier, ModelCache
@@ -65,14 +66,23 @@ def test_retrain_stores_a_model_the_classifier_check_loads(unit_app: Flask):
         assert history.near_copies(shingles_of(near * 3), since, "x", 0.7, 200, len(near * 3)) == 0
 
 
-def _queued_tasks(app: Flask) -> list[str]:
-    """Drain the in-memory broker's queue (the unit app has no Redis): the task names sent."""
+def _queued_tasks(app: Flask, queue: str = TRAINING_QUEUE) -> list[str]:
+    """Drain one queue of the in-memory broker (the unit app has no Redis): the task names sent."""
     names = []
     with app.extensions["celery"].connection_for_write() as conn:
         channel = conn.default_channel
-        while (msg := channel.basic_get(app.extensions["celery"].conf.task_default_queue)) is not None:
+        while (msg := channel.basic_get(queue)) is not None:
             names.append(msg.headers.get("task"))
     return names
+
+
+def test_retrains_have_a_queue_of_their_own_that_a_bare_worker_also_consumes(unit_app: Flask):
+    """A retrain never waits in the checks queue in front of comments (nor a comment behind it)."""
+    celery = unit_app.extensions["celery"]
+    assert celery.amqp.router.route({}, RETRAIN_TASK)["queue"].name == TRAINING_QUEUE
+    assert celery.amqp.router.route({}, "workers.tasks.process_comment")["queue"].name == CHECKS_QUEUE
+    # `celery -A workers worker` without -Q consumes every declared queue, so it still learns.
+    assert {q.name for q in celery.conf.task_queues} == {CHECKS_QUEUE, TRAINING_QUEUE}
 
 
 def test_on_labelled_queues_a_retrain_only_when_enough_examples_exist(unit_app: Flask):
@@ -88,6 +98,7 @@ def test_on_labelled_queues_a_retrain_only_when_enough_examples_exist(unit_app: 
         session.commit()
         assert queue_retrain_if_due() is True
         assert _queued_tasks(unit_app) == ["workers.tasks.retrain_classifier"]
+        assert _queued_tasks(unit_app, CHECKS_QUEUE) == []
         assert session.query(SpamModel).count() == 0  # nothing trained in the request
 
 

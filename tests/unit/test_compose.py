@@ -22,6 +22,10 @@ def test_services_and_scaling():
     assert "container_name" not in worker and "ports" not in worker  # --scale worker=N must work
     assert worker["command"][:4] == ["celery", "-A", "workers", "worker"]
     assert services["beat"]["command"][:4] == ["celery", "-A", "workers", "beat"]
+    # checks and retraining run in separate workers: a retrain never delays a comment
+    assert worker["command"][worker["command"].index("-Q") + 1] == "commentq"
+    trainer = services["trainer"]["command"]
+    assert trainer[trainer.index("-Q") + 1] == "commentq-training" and "celery" in trainer
     assert "service:create_app()" in services["web"]["command"]
     env = services["worker"]["environment"]
     assert env["DATABASE_URL"].startswith("postgresql://") and env["REDIS_URL"].startswith("redis://")

@@ -91,7 +91,8 @@ def _best_of(fn, n: int = 3) -> float:  # noqa: ANN001
     return best
 
 
-@pytest.mark.parametrize("unit", ["1.2.", "a.", "www.", "ab.cd-", "http://a.org ", "x.com/", "(", "a" * 50 + ".co "])
+@pytest.mark.parametrize("unit", ["1.2.", "a.", "www.", "ab.cd-", "http://a.org ", "x.com/", "(", "a" * 50 + ".co ",
+                                  "http://a.bc/", "http://a.bc/(", "a.bc/.", "\u249b"])
 def test_linear_time(unit: str) -> None:
     """5× the text may cost at most 12× the time (quadratic would be 25×): a ratio, not a clock.
 
@@ -102,4 +103,7 @@ def test_linear_time(unit: str) -> None:
     large = unit * (100_000 // len(unit) + 1)
     t_small = max(_best_of(lambda: find_links(small)), 1e-4)
     t_large = _best_of(lambda: find_links(large))
+    if t_large >= 12 * t_small:  # one retry: a noisy neighbour on a shared 2-core box
+        t_small = max(_best_of(lambda: find_links(small), 5), 1e-4)
+        t_large = _best_of(lambda: find_links(large), 5)
     assert t_large < 12 * t_small, f"{unit!r}: {t_small * 1e3:.2f} ms → {t_large * 1e3:.2f} ms"

@@ -17,6 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from workers.checks.base import HOLD, PASS, CheckContext, Submission, Verdict
+from workers.checks.memo import MB, bytes_lru
 from workers.checks.phrases import PhraseSet
 from workers.checks.text import fold, fold_plain, squash_spaces, strip_tags
 
@@ -45,12 +46,12 @@ def load_phrases(path: Path = PHRASES) -> PhraseSet:
     return PhraseSet(read_phrases(path))
 
 
-@lru_cache(maxsize=1024)
+@bytes_lru(8 * MB)
 def folded_text(text: str) -> str:
     return squash_spaces(fold(strip_tags(text)))
 
 
-@lru_cache(maxsize=1024)
+@bytes_lru(8 * MB)
 def plain_text(text: str) -> str:
     return squash_spaces(fold_plain(strip_tags(text)))
 

@@ -188,14 +188,14 @@ def name_is_url(name: str) -> bool:
 def commercial_name(name: str) -> str | None:
     """Why an author name reads as an advert (keyword-stuffed), or None.
 
-    "Cheap Flights To Europe" (a selling word in a name of three or more words), "buy viagra online"
-    (a strong word), "Best Seo Services" (two selling words). A person's name with one such word
-    ("George Best", "Joe Online") is not enough."""
+    "buy viagra online" (a strong word), "Cheap Flights To Europe", "Best Seo Services" (two selling
+    words). A person's name with one such word ("George Best", "Joe Online", "Top Gun fan") is not
+    enough."""
     words = _WORDS.findall(name.casefold()[:300])
     strong, selling = commercial_words(words)
     if strong:
         return f"\"{strong[0]}\""
-    if len(selling) >= 2 or (selling and len(words) >= 3):
+    if len(selling) >= 2:
         return f"\"{' '.join(selling)}\""
     return None
 

@@ -1,7 +1,7 @@
 """Text folding shared by the checks: Unicode normalisation, invisible characters, leetspeak, links.
 
-The pure functions of a text are cached (``lru_cache``): several checks look at the same comment
-in the same forms, and caching keeps the whole pipeline fast.
+The pure functions of a text are cached (``bytes_lru``: bounded by bytes, not entries): several
+checks look at the same comment in the same forms, and caching keeps the whole pipeline fast.
 """
 
 from __future__ import annotations
@@ -10,14 +10,15 @@ import hashlib
 import html
 import re
 import unicodedata
-from functools import lru_cache
 
 from service.linkfinder import Link, find_links
+from workers.checks.memo import MB, bytes_lru
 
 # Zero-width and bidi-control characters (incl. U+FEFF, which ends many scraped comments).
 INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\u00ad\u180e]")
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-TAGS = re.compile(r"<[^>]{0,2000}>")
+# ``[^<>]``, not ``[^>]``: a scan from one "<" stops at the next, so a run of "<" costs linear time.
+TAGS = re.compile(r"<[^<>]{0,2000}>")
 SPACES = re.compile(r"\s+")
 _PUNCTUATION = re.compile(r"[^\w\s]")
 _SCHEME = re.compile(r"(?i)^[a-z][a-z0-9+.-]*://")
@@ -26,11 +27,19 @@ LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t"
 
 
 
+# The longest text the checks match on. NFKC can lengthen a text up to 18 times (U+FDFA), and
+# "\u249b" (⒛) becomes "20."; the forms used for matching are cut here so that no comment, however
+# it expands, costs the checks more than this many characters of work (issue 11). Twice the
+# default COMMENTQ_MAX_BODY_CHARS: an accepted comment is matched whole unless it expands.
+MATCH_CHARS = 20_000
+
+
 def nfkc(text: str) -> str:
-    return unicodedata.normalize("NFKC", text)
+    """NFKC of at most ``MATCH_CHARS`` characters of ``text``, cut to ``MATCH_CHARS``."""
+    return unicodedata.normalize("NFKC", text[:MATCH_CHARS])[:MATCH_CHARS]
 
 
-@lru_cache(maxsize=2048)
+@bytes_lru(16 * MB)
 def clean(text: str) -> str:
     """NFKC, HTML entities decoded, invisible characters dropped: what a reader really sees."""
     text = html.unescape(nfkc(text))
@@ -56,13 +65,13 @@ def _drop_marks(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
-@lru_cache(maxsize=2048)
+@bytes_lru(16 * MB)
 def fold(text: str) -> str:
     """Case, accents and common leetspeak folded away, for word-list matching."""
     return _drop_marks(clean(text).casefold()).translate(LEET)
 
 
-@lru_cache(maxsize=2048)
+@bytes_lru(16 * MB)
 def normalised(text: str) -> str:
     """The text reduced for duplicate detection: folded, tags gone, whitespace collapsed."""
     return squash_spaces(_PUNCTUATION.sub("", strip_tags(clean(text)).casefold()))
@@ -78,7 +87,7 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-@lru_cache(maxsize=2048)
+@bytes_lru(16 * MB)
 def links(text: str) -> tuple[str, ...]:
     """Every web link a reader could follow in ``text``, as absolute URLs, in order.
 
@@ -88,7 +97,7 @@ def links(text: str) -> tuple[str, ...]:
     return tuple(link.url for link in find_links(clean(text)))
 
 
-@lru_cache(maxsize=2048)
+@bytes_lru(16 * MB)
 def found_links(text: str) -> tuple[Link, ...]:
     """Every link in ``text`` as the one link finder (``service.linkfinder``) reports it, run on
     the cleaned text (``clean``): offsets are into ``clean(text)``; ``link.site`` is the host
@@ -141,7 +150,7 @@ def jaccard(a: frozenset[int], b: frozenset[int]) -> float:
     return inter / (len(a) + len(b) - inter)
 
 
-@lru_cache(maxsize=8192)
+@bytes_lru(32 * MB)
 def shingles_of(text: str) -> frozenset[int]:
     """``shingles`` cached per text: earlier comments are compared again and again."""
     return shingles(text)
@@ -155,7 +164,7 @@ def similar(a: frozenset[int], b: frozenset[int], threshold: float) -> bool:
     return jaccard(a, b) >= threshold
 
 
-@lru_cache(maxsize=2048)
+@bytes_lru(16 * MB)
 def fold_plain(text: str) -> str:
     """Case and accents folded, but no leetspeak (digits stay digits: phone numbers, prices)."""
     return _drop_marks(clean(text).casefold())

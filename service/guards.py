@@ -1,0 +1,104 @@
+"""Text the store cannot hold never reaches it: NUL bytes and lone surrogates are bad input.
+
+PostgreSQL refuses NUL in text (and psycopg cannot encode a lone surrogate); before this guard such
+a value in an id, a slug or a field answered 503 "store unavailable" (issue 11). Three layers, one
+rule (``unstorable``):
+
+* every request: a path parameter holding such a character answers ``404`` (no such thing can
+  exist), a query parameter ``422`` naming it (the contract's status for field errors);
+* request bodies: ``check_payload`` names the field (``422``) before the schema or the store see it;
+* the engine: a ``before_cursor_execute`` listener refuses any statement parameter holding one
+  (``UnstorableValue``, answered ``422``), so a path this module forgot cannot become an outage.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask, request
+from sqlalchemy import Engine, event
+
+from service.errors import ApiError
+
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+class UnstorableValue(ValueError):
+    """A statement parameter holds a NUL byte or a lone surrogate (a domain error: bad input)."""
+
+
+def unstorable(value: object) -> str | None:
+    """Why ``value`` cannot be stored ("contains a NUL byte" / "contains invalid Unicode (lone
+    surrogates)"), or None when it can (non-strings always can)."""
+    if not isinstance(value, str):
+        return None
+    found = UNSTORABLE.search(value)
+    if found is None:
+        return None
+    return "Contains a NUL byte." if found.group() == "\x00" else "Contains invalid Unicode (lone surrogates)."
+
+
+def check_payload(data: Any, prefix: str = "") -> None:
+    """Raise ``ApiError(422)`` naming every field (``a.b`` for nested ones) whose string value, or
+    key, cannot be stored."""
+    errors: dict[str, list[str]] = {}
+    stack: list[tuple[str, Any]] = [(prefix, data)]
+    while stack:
+        name, value = stack.pop()
+        if isinstance(value, Mapping):
+            for key, item in value.items():
+                field = f"{name}.{key}" if name else str(key)
+                problem = unstorable(key)
+                if problem:
+                    errors[field.replace("\x00", "\\0")] = [problem]
+                stack.append((field, item))
+        elif isinstance(value, list | tuple):
+            stack.extend((f"{name}.{i}", item) for i, item in enumerate(value))
+        else:
+            problem = unstorable(value)
+            if problem:
+                errors[name or "_schema"] = [problem]
+    if errors:
+        raise ApiError(422, "The request has invalid fields.", errors)
+
+
+def _params_hold_unstorable(parameters: Any) -> bool:
+    if isinstance(parameters, Mapping):
+        return any(unstorable(v) for v in parameters.values())
+    if isinstance(parameters, list | tuple):
+        return any(_params_hold_unstorable(p) if isinstance(p, Mapping | list | tuple) else unstorable(p)
+                   for p in parameters)
+    return False
+
+
+def guard_engine(engine: Engine) -> None:
+    """Refuse, before the driver sees it, any statement whose parameters cannot be stored."""
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _refuse(_conn, _cursor, _statement, parameters, _context, _executemany) -> None:  # noqa: ANN001
+        if parameters and _params_hold_unstorable(parameters):
+            raise UnstorableValue("a value holds a NUL byte or a lone surrogate")
+
+
+def init_app(app: Flask) -> None:
+    """Check every request's path (404) and query (422) parameters; map ``UnstorableValue`` to ``422``."""
+
+    @app.before_request
+    def _refuse_unstorable_parameters() -> None:
+        for name, value in (request.view_args or {}).items():
+            if unstorable(value):
+                raise ApiError(404, "Not found.", {name: [unstorable(value) or ""]})
+        errors = {}
+        for name, value in request.args.items(multi=True):
+            problem = unstorable(value) or unstorable(name)
+            if problem:
+                errors[name.replace("\x00", "\\0")] = [problem]
+        if errors:
+            raise ApiError(422, "The request has invalid query parameters.", errors)
+
+    @app.errorhandler(UnstorableValue)
+    def _unstorable(_exc: UnstorableValue):  # noqa: ANN202
+        return app.handle_user_exception(ApiError(422, "A value cannot be stored: it holds a NUL byte or "
+                                                       "invalid Unicode."))
