@@ -36,7 +36,6 @@ from pathlib import Path
 from typing import Any
 
 from service.linkfinder import find_links
-from workers.checks.memo import MB, bytes_lru
 from workers.checks.text import clean
 
 MODELS_DIR = Path(__file__).resolve().parent / "models"
@@ -68,9 +67,6 @@ def _is_address(word: str) -> bool:
     return at > 0 and "." in word[at + 1:].strip(".,;:!?)")
 
 
-# Cached because training reads the same corpus texts in every leave-one-source-out fold; bounded by
-# bytes, not entries (16,384 long comments held ~180 MB per worker process: tests/chaos/test_soak.py).
-@bytes_lru(32 * MB)
 def preprocess(text: str) -> str:
     """What the model reads: NFKC, entities decoded, invisible characters dropped; tags dropped (their
     text kept); every link (``service.linkfinder``, the one the links check and the renderer use)
@@ -322,26 +318,27 @@ class Fitted:
     vocabs: list[Vocabulary]
     clf: Any
 
-    def decision(self, texts: Sequence[str]) -> Any:
-        """Uncalibrated decision values (log-odds) for raw texts."""
+    def decision(self, texts: Sequence[str], pre: Sequence[str] | None = None) -> Any:
+        """Uncalibrated decision values (log-odds) for raw texts (or their preprocessed ``pre``)."""
         from scipy.sparse import hstack
 
-        pre = [preprocess(t) for t in texts]
+        pre = [preprocess(t) for t in texts] if pre is None else pre
         return self.clf.decision_function(hstack([v.matrix(pre) for v in self.vocabs]).tocsr())
 
 
 def fit(texts: Sequence[str], labels: Sequence[int], weights: Sequence[float] | None = None,
-        sources: Sequence[str] | None = None) -> Fitted:
+        sources: Sequence[str] | None = None, *, pre: Sequence[str] | None = None) -> Fitted:
     """Fit TF-IDF (word 1-3 + char 2-5, binary tf, l2 per analyzer) and a logistic regression;
     deterministic. With ``sources``, an n-gram is kept only if it occurs in at least ``MIN_SOURCES``
     of them (twice in each): a word only one site uses ("qubit", "WP:NPOV") is that site's style,
     not evidence about spam; the words of moderators' examples (source ``moderator``) are this
-    blog's own and always kept."""
+    blog's own and always kept. ``pre``: the texts already preprocessed (the leave-one-source-out
+    folds preprocess the corpus once; no process-wide cache, which would grow with every comment)."""
     import numpy as np
     from scipy.sparse import hstack
     from sklearn.linear_model import LogisticRegression
 
-    pre = [preprocess(t) for t in texts]
+    pre = [preprocess(t) for t in texts] if pre is None else pre
     vocabs = vocabularies(pre, sources)
     X = hstack([v.matrix(pre) for v in vocabs]).tocsr()
     clf = LogisticRegression(C=C, max_iter=5000, solver="lbfgs")
@@ -369,10 +366,11 @@ def export(fitted: Fitted, pre_labels: Iterable[tuple[str, int]], calibration: t
 
 def train(texts: Sequence[str], labels: Sequence[int], weights: Sequence[float] | None = None, *,
           sources: Sequence[str] | None = None, calibration: tuple[float, float] = (1.0, 0.0),
-          examples: int = 0, last_example_id: int = 0) -> Model:
+          examples: int = 0, last_example_id: int = 0, pre: Sequence[str] | None = None) -> Model:
     """Fit (see :func:`fit`) and export with the given calibration; deterministic."""
-    fitted = fit(texts, labels, weights, sources)
-    return export(fitted, zip((preprocess(t) for t in texts), labels, strict=True), calibration,
+    pre = [preprocess(t) for t in texts] if pre is None else pre
+    fitted = fit(texts, labels, weights, sources, pre=pre)
+    return export(fitted, zip(pre, labels, strict=True), calibration,
                   examples=examples, last_example_id=last_example_id)
 
 
@@ -398,13 +396,14 @@ def train_sources(rows: Sequence[CorpusRow], *, z: Sequence[float] | None = None
     texts = [r.text for r in rows]
     labels = [r.label for r in rows]
     sources = [r.source for r in rows]
+    pre = [preprocess(t) for t in texts]
     if z is None or tested is None:
-        z, tested = out_of_source(rows)
+        z, tested = out_of_source(rows, pre=pre)
     w = source_weights(sources, labels, synthetic_weight=0.0)
     calibration = (1.0, 0.0)  # one source, or one class held out: nothing to calibrate on
     if len({labels[i] for i in tested}) == 2:
         calibration = platt([z[i] for i in tested], [labels[i] for i in tested], [w[i] for i in tested])
-    return train(texts, labels, source_weights(sources, labels), sources=sources, calibration=calibration)
+    return train(texts, labels, source_weights(sources, labels), sources=sources, calibration=calibration, pre=pre)
 
 
 def train_corpus(paths: Iterable[str | Path]) -> Model:
@@ -412,6 +411,7 @@ def train_corpus(paths: Iterable[str | Path]) -> Model:
 
 
 _rows: list[CorpusRow] | None = None
+_rows_pre: list[str] | None = None
 
 
 def shipped_rows() -> list[CorpusRow]:
@@ -422,18 +422,28 @@ def shipped_rows() -> list[CorpusRow]:
     return _rows
 
 
+def _shipped_pre() -> list[str]:
+    """The shipped corpus preprocessed, once per process (a fixed size: the corpus, not comments)."""
+    global _rows_pre
+    if _rows_pre is None:
+        _rows_pre = [preprocess(r.text) for r in shipped_rows()]
+    return _rows_pre
+
+
 def retrain_with(texts: Sequence[str], labels: Sequence[int], *, last_example_id: int = 0,
                  base: Sequence[CorpusRow] | None = None, calibration: tuple[float, float] | None = None) -> Model:
     """The model a retrain stores: the shipped corpus (source-balanced) plus moderators' examples
     (``MODERATOR_WEIGHT`` each, source ``moderator``), with the shipped model's calibration. The one
     code path of ``workers/learning.py`` and of ``commentq spam evaluate --learn``."""
+    base_pre = _shipped_pre() if base is None else [preprocess(r.text) for r in base]
     base = shipped_rows() if base is None else base
     calibration = shipped_model().calibration if calibration is None else calibration
     sources = [r.source for r in base]
     weights = source_weights(sources, [r.label for r in base]) + [MODERATOR_WEIGHT] * len(texts)
     return train([r.text for r in base] + list(texts), [r.label for r in base] + list(labels), weights,
                  sources=sources + [MODERATOR] * len(texts), calibration=calibration,
-                 examples=len(texts), last_example_id=last_example_id)
+                 examples=len(texts), last_example_id=last_example_id,
+                 pre=base_pre + [preprocess(t) for t in texts])
 
 
 _shipped: Model | None = None

