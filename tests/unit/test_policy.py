@@ -130,5 +130,5 @@ def test_defaults_match_the_documented_values(tmp_path: Path):
     assert (config.links_hold, config.classifier_spam, config.classifier_hold, config.flood_limit) == (
         2, 0.9, 0.65, "10 per hour")
     assert (config.classifier_reject, config.classifier_ham, config.website_senders_hold, config.disallowed_list) == (
-        0.96, 0.1, 3, True)
+        0.97, 0.1, 3, True)
     assert config.moderation_keys == () and config.disallowed_keys == () and config.blocked_domains == frozenset()
