@@ -263,16 +263,20 @@ _PLAIN_EMAIL = re.compile(rf"^(?=.{{1,64}}@){_ATOM}(?:\.{_ATOM})*@(?=.{{4,253}}$
 _SPECIAL_TLDS = frozenset(SPECIAL_USE_DOMAIN_NAMES)
 
 
+def _one_line_problem(value: str, max_chars: int) -> str | None:
+    """What an email address and a website share: no hostile or line-break characters, no bidi
+    controls, at most ``max_chars`` code points."""
+    problem = _hostile(value, multiline=False) or (None if value.isascii() else _bidi_problem(value, BODY_BIDI))
+    if problem:
+        return problem
+    return f"Longer than maximum length {max_chars}." if len(value) > max_chars else None
+
+
 def email_problem(email: str) -> str | None:
     """Why ``email`` is not a valid address (syntax only, never DNS), or None when it is."""
-    problem = _hostile(email, multiline=False)
+    problem = _one_line_problem(email, MAX_EMAIL)
     if problem:
         return problem
-    problem = None if email.isascii() else _bidi_problem(email, BODY_BIDI)
-    if problem:
-        return problem
-    if len(email) > MAX_EMAIL:
-        return f"Longer than maximum length {MAX_EMAIL}."
     if _PLAIN_EMAIL.match(email) and email.rsplit(".", 1)[-1].lower() not in _SPECIAL_TLDS:
         return None
     try:
@@ -302,14 +306,9 @@ def _host_problem(host: str) -> str | None:
 
 def url_problem(url: str) -> str | None:
     """Why a prepared website is not a plain http(s) link to a public host, or None when it is."""
-    problem = _hostile(url, multiline=False)
+    problem = _one_line_problem(url, MAX_URL)
     if problem:
         return problem
-    problem = None if url.isascii() else _bidi_problem(url, BODY_BIDI)
-    if problem:
-        return problem
-    if len(url) > MAX_URL:
-        return f"Longer than maximum length {MAX_URL}."
     if any(c.isspace() for c in url):
         return "Must not contain spaces."
     if _URL_FORBIDDEN.search(url):

@@ -102,6 +102,27 @@ def public_pages(app: Flask, seeded: dict[str, str]) -> list[str]:
     return sorted(set(urls))
 
 
+def limited_app(tmp: Path, redis_url: str, **env: str) -> Flask:
+    """An app with a 3-per-minute rate limit on the real Redis, migrated and seeded."""
+    settings = load({"COMMENTQ_INSTANCE_DIR": str(tmp), "SECRET_KEY": "guards", "REDIS_URL": redis_url,
+                     "COMMENTQ_RATE_LIMIT": "3 per minute", "COMMENTQ_LOG_JSON": "0", **env})
+    app = create_app(settings)
+    upgrade(app.extensions["db"])
+    seed(app)
+    return app
+
+
+@pytest.fixture
+def rl_app(tmp_path: Path, hostile_redis) -> Iterator[Flask]:  # noqa: ANN001
+    """A rate-limited app on an emptied Redis (the limiter's counts start at zero)."""
+    import redis
+
+    redis.Redis.from_url(hostile_redis.url).flushdb()
+    app = limited_app(tmp_path, hostile_redis.url)
+    yield app
+    app.extensions["db"].dispose()
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # noqa: ANN001
     if not FUZZ:
         return

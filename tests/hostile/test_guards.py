@@ -8,39 +8,17 @@ from __future__ import annotations
 import inspect
 import re
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from service import auth, create_app
-from service.migrate import upgrade
+from service import auth
 from service.models import Moderator
-from service.settings import load
-from tests.hostile.conftest import EMAIL, IP, SLUG, public_pages, seed
+from tests.hostile.conftest import EMAIL, IP, SLUG, limited_app, public_pages
 
 GOOD = {"author": "Ann", "email": "ann@example.org", "body": "A fine comment."}
-
-
-def limited_app(tmp: Path, redis_url: str, **env: str) -> Flask:
-    settings = load({"COMMENTQ_INSTANCE_DIR": str(tmp), "SECRET_KEY": "guards", "REDIS_URL": redis_url,
-                     "COMMENTQ_RATE_LIMIT": "3 per minute", "COMMENTQ_LOG_JSON": "0", **env})
-    app = create_app(settings)
-    upgrade(app.extensions["db"])
-    seed(app)
-    return app
-
-
-@pytest.fixture
-def rl_app(tmp_path: Path, hostile_redis) -> Iterator[Flask]:  # noqa: ANN001
-    import redis
-
-    redis.Redis.from_url(hostile_redis.url).flushdb()
-    app = limited_app(tmp_path, hostile_redis.url)
-    yield app
-    app.extensions["db"].dispose()
 
 
 def submit(app: Flask, ip: str, payload: dict | None = None, **headers: str):  # noqa: ANN201

@@ -5,8 +5,6 @@ from any redirect target (form post, HTML error page, the desk's ``next``)."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 
 import ada_url
 import pytest
@@ -18,7 +16,6 @@ from sqlalchemy import func, select
 from service.models import Comment
 from service.security import rate_key, safe_local_path, safe_redirect
 from tests.hostile.conftest import SLUG
-from tests.hostile.test_guards import limited_app
 
 ALLOWED = ("https://blog.example.org",)
 ARTICLE = "https://blog.example.org/fuzz/"
@@ -123,16 +120,6 @@ def test_desk_login_next_never_500s_or_leaves(hostile_app: Flask, seeded: dict, 
 
 
 # --- every stored submission counts ----------------------------------------------------------------
-@pytest.fixture
-def rl_app(tmp_path: Path, hostile_redis) -> Iterator[Flask]:  # noqa: ANN001
-    import redis
-
-    redis.Redis.from_url(hostile_redis.url).flushdb()
-    app = limited_app(tmp_path, hostile_redis.url)
-    yield app
-    app.extensions["db"].dispose()
-
-
 def stored(app: Flask) -> int:
     with app.extensions["db"].session() as s:
         return s.scalar(select(func.count()).select_from(Comment).where(Comment.author == "Ann")) or 0
