@@ -19,7 +19,8 @@ from __future__ import annotations
 import re
 from functools import cache
 from pathlib import Path
-from urllib.parse import urlsplit
+
+from service.linkfinder import host_of as linkfinder_host_of
 
 DATA = Path(__file__).resolve().parent / "data"
 MAX_LABELS = 5  # the most labels a listed domain has ("ncbi.nlm.nih.gov" has 4)
@@ -108,19 +109,11 @@ def spam_domains() -> frozenset[str]:
 
 
 def host_of(url: str | None) -> str:
-    """The lower-case host of ``url`` ("https://www.Example.org/x" -> "example.org"), "" if none.
-    A missing scheme is allowed ("example.org/x"); "www." and a trailing dot are dropped."""
-    if not url:
-        return ""
-    url = url.strip()
-    if "://" not in url[:12]:
-        url = "http://" + url.lstrip("/")
-    try:
-        host = urlsplit(url).hostname or ""
-    except ValueError:
-        return ""
-    host = host.rstrip(".").lower()
-    if len(host) > 253:  # longer than any DNS name: not a host
+    """The lower-case host of ``url`` ("https://www.Example.org/x" -> "example.org"), "" if none:
+    ``service.linkfinder.host_of`` (the one URL reading the renderer and the checks share) without
+    a leading "www."; a name longer than any DNS name (253) is no host."""
+    host = linkfinder_host_of(url or "")
+    if len(host) > 253:
         return ""
     return host[4:] if host.startswith("www.") else host
 

@@ -21,8 +21,6 @@ CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 TAGS = re.compile(r"<[^<>]{0,2000}>")
 SPACES = re.compile(r"\s+")
 _PUNCTUATION = re.compile(r"[^\w\s]")
-_SCHEME = re.compile(r"(?i)^[a-z][a-z0-9+.-]*://")
-_HOST_END = re.compile(r"[/?#:]")
 LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i"})
 
 
@@ -114,12 +112,6 @@ def cut_links(text: str, drop: tuple[Link, ...] | list[Link]) -> str:
         at = link.end
     parts.append(cleaned[at:])
     return " ".join(parts)
-
-
-def domain_of(link: str) -> str:
-    link = _SCHEME.sub("", link)
-    host = _HOST_END.split(link, maxsplit=1)[0].lower()
-    return host[4:] if host.startswith("www.") else host
 
 
 def cached(ctx_notes: dict, key: str, text: str, fn) -> str:  # noqa: ANN001
