@@ -42,11 +42,25 @@ def one_run(rows: list[tuple[str, str, int]], repeat: int) -> tuple[int, float, 
     for r in range(repeat):
         for i, (author, text, _label) in enumerate(rows):
             cid = f"c-{r}-{i}"
-            sub = Submission(id=cid, article_id=r + 1, author=author or "anonymous", email=f"{cid}@example.org",
-                             body=text, created_at=start + timedelta(seconds=n))
+            sub = Submission(
+                id=cid,
+                article_id=r + 1,
+                author=author or "anonymous",
+                email=f"{cid}@example.org",
+                body=text,
+                created_at=start + timedelta(seconds=n),
+            )
             outcome = pipeline.run(sub, CheckContext(config=config, history=history, offline=True))
-            history.remember(r + 1, content_hash(text), cid, body=text, author=sub.author, email=sub.email,
-                             created_at=sub.created_at, status=outcome.decision.status)
+            history.remember(
+                r + 1,
+                content_hash(text),
+                cid,
+                body=text,
+                author=sub.author,
+                email=sub.email,
+                created_at=sub.created_at,
+                status=outcome.decision.status,
+            )
             n += 1
     return n, time.process_time() - cpu0, time.perf_counter() - wall0
 
@@ -56,8 +70,13 @@ def main() -> None:
     ap.add_argument("paths", nargs="*", default=[str(YOUTUBE_CORPUS)])
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--repeat", type=int, default=2, help="passes over the rows per run (as different articles)")
-    ap.add_argument("--profile", type=int, default=0, metavar="N",
-                    help="after the runs, profile one more and print its N costliest functions (own time)")
+    ap.add_argument(
+        "--profile",
+        type=int,
+        default=0,
+        metavar="N",
+        help="after the runs, profile one more and print its N costliest functions (own time)",
+    )
     args = ap.parse_args()
     rows = read_corpus(args.paths)
     one_run(rows[:50], 1)  # warm up: load the model, compile the patterns
@@ -66,13 +85,18 @@ def main() -> None:
         n, cpu, wall = one_run(rows, args.repeat)
         cpu_rates.append(n / cpu)
         wall_rates.append(n / wall)
-    print(json.dumps({
-        "comments_per_run": len(rows) * args.repeat, "runs": args.runs,
-        "median_per_second_cpu": round(statistics.median(cpu_rates)),
-        "median_per_second_wall": round(statistics.median(wall_rates)),
-        "per_second_cpu_each_run": [round(x) for x in cpu_rates],
-        "median_microseconds_per_comment_cpu": round(1e6 / statistics.median(cpu_rates), 1),
-    }))
+    print(
+        json.dumps(
+            {
+                "comments_per_run": len(rows) * args.repeat,
+                "runs": args.runs,
+                "median_per_second_cpu": round(statistics.median(cpu_rates)),
+                "median_per_second_wall": round(statistics.median(wall_rates)),
+                "per_second_cpu_each_run": [round(x) for x in cpu_rates],
+                "median_microseconds_per_comment_cpu": round(1e6 / statistics.median(cpu_rates), 1),
+            }
+        )
+    )
     if args.profile:
         profiler = cProfile.Profile()
         profiler.runcall(one_run, rows, args.repeat)

@@ -31,20 +31,47 @@ def pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(q * len(values)))]
 
 
-OPENERS = ["Thanks for writing this up.", "Good summary.", "I read this twice.", "Interesting piece.",
-           "This matches what I saw.", "Well argued.", "Helpful article.", "A fair account.",
-           "Clear and calm writing.", "I learned something here."]
-TOPICS = ["the border talks", "the delegation", "the timeline", "the quotes", "the map of the region",
-          "the background section", "the last paragraph", "the choice of venue", "the sources", "the context"]
-CLOSERS = ["Looking forward to the follow-up.", "Hope there is an update soon.", "Thank you.",
-           "Keep it up.", "I shared it with my family.", "Curious what happens next.", "Nicely done.",
-           "More like this, please.", "Stay safe.", "Cheers from Lviv."]
+OPENERS = [
+    "Thanks for writing this up.",
+    "Good summary.",
+    "I read this twice.",
+    "Interesting piece.",
+    "This matches what I saw.",
+    "Well argued.",
+    "Helpful article.",
+    "A fair account.",
+    "Clear and calm writing.",
+    "I learned something here.",
+]
+TOPICS = [
+    "the border talks",
+    "the delegation",
+    "the timeline",
+    "the quotes",
+    "the map of the region",
+    "the background section",
+    "the last paragraph",
+    "the choice of venue",
+    "the sources",
+    "the context",
+]
+CLOSERS = [
+    "Looking forward to the follow-up.",
+    "Hope there is an update soon.",
+    "Thank you.",
+    "Keep it up.",
+    "I shared it with my family.",
+    "Curious what happens next.",
+    "Nicely done.",
+    "More like this, please.",
+    "Stay safe.",
+    "Cheers from Lviv.",
+]
 
 
 def ham(i: int) -> str:
     """Plain, varied reader comments (each distinct, so the duplicate check passes them)."""
-    return (f"{OPENERS[i % 10]} The part about {TOPICS[(i // 10) % 10]} was useful. "
-            f"{CLOSERS[(i // 100) % 10]}")
+    return f"{OPENERS[i % 10]} The part about {TOPICS[(i // 10) % 10]} was useful. {CLOSERS[(i // 100) % 10]}"
 
 
 def run(http: Http, slug: str, n: int, offset: int = 0, status_of=None) -> tuple[list[float], list[float]]:  # noqa: ANN001
@@ -113,6 +140,7 @@ def main() -> int:
         def status_of(cid: str) -> str:
             with app.extensions["db"].session() as session:
                 return session.get(Comment, cid).status
+
     try:
         run(http, args.slug, 5, offset=995, status_of=status_of)  # warm-up: imports, pools, model load
         posts, published = run(http, args.slug, args.n, status_of=status_of)
@@ -125,10 +153,12 @@ def main() -> int:
             drop_pg_database(*drop)
     med_post, med_pub = statistics.median(posts), statistics.median(published)
     print(f"comments: {args.n} (sequential), backend: {'postgresql' if args.database else 'sqlite'}")
-    print(f"POST -> 202 (baseline)    median {med_post * 1000:7.1f} ms  p90 {pct(posts, .9) * 1000:7.1f} ms")
+    print(f"POST -> 202 (baseline)    median {med_post * 1000:7.1f} ms  p90 {pct(posts, 0.9) * 1000:7.1f} ms")
     print(f"decisions: {run.decided}")  # type: ignore[attr-defined]
-    print(f"POST -> decided           median {med_pub * 1000:7.1f} ms  p90 {pct(published, .9) * 1000:7.1f} ms"
-          f"  max {max(published) * 1000:7.1f} ms")
+    print(
+        f"POST -> decided           median {med_pub * 1000:7.1f} ms  p90 {pct(published, 0.9) * 1000:7.1f} ms"
+        f"  max {max(published) * 1000:7.1f} ms"
+    )
     print(f"ratio decided/baseline    {med_pub / med_post:.1f}x")
     return 0
 

@@ -86,8 +86,11 @@ def require_moderator(view: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         moderator = moderator_for_token(get_session(), bearer_token())
         if moderator is None:
-            raise ApiError(401, "A valid moderator token is required (Authorization: Bearer <token>).",
-                           headers={"WWW-Authenticate": 'Bearer realm="commentq"'})
+            raise ApiError(
+                401,
+                "A valid moderator token is required (Authorization: Bearer <token>).",
+                headers={"WWW-Authenticate": 'Bearer realm="commentq"'},
+            )
         g.moderator = moderator.name
         return view(*args, **kwargs)
 

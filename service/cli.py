@@ -135,8 +135,16 @@ def requeue(status: str) -> None:
     with current_app.extensions["db"].session() as session:
         ids = list(session.scalars(select(Comment.id).where(Comment.status == status)))
         for cid in ids:
-            old = store.transition(session, cid, (status,), Status.RECEIVED, action="requeue",
-                                   actor="operator", note="commentq requeue", attempts=0)
+            old = store.transition(
+                session,
+                cid,
+                (status,),
+                Status.RECEIVED,
+                action="requeue",
+                actor="operator",
+                note="commentq requeue",
+                attempts=0,
+            )
             session.commit()
             if old is not None:
                 enqueue_comment(cid)
@@ -170,16 +178,16 @@ def privacy_erase(email: str, yes: bool) -> None:
     from service.privacy import erase
 
     if not yes:
-        click.confirm("Erase this commenter's personal data from every comment? This cannot be undone",
-                      abort=True)
+        click.confirm("Erase this commenter's personal data from every comment? This cannot be undone", abort=True)
     with current_app.extensions["db"].session() as session:
         n = erase(session, email, actor="operator")
     click.echo(f"erased the personal data of {n} comment(s)")
 
 
 @privacy.command("forget-ips")
-@click.option("--older-than", "days", type=click.IntRange(min=0), default=None,
-              help="Days (default: COMMENTQ_IP_RETENTION_DAYS).")
+@click.option(
+    "--older-than", "days", type=click.IntRange(min=0), default=None, help="Days (default: COMMENTQ_IP_RETENTION_DAYS)."
+)
 @with_appcontext
 def privacy_forget_ips(days: int | None) -> None:
     """Clear the IP address and user agent of decided comments older than the retention period."""
@@ -196,8 +204,7 @@ def privacy_forget_ips(days: int | None) -> None:
 @cli.command("run")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--workers", "worker_count", default=2, show_default=True, type=int,
-              help="Celery worker processes.")
+@click.option("--workers", "worker_count", default=2, show_default=True, type=int, help="Celery worker processes.")
 def run(host: str, port: int, worker_count: int) -> None:
     """Web + worker + beat in one foreground command (embedded Redis if REDIS_URL is unset)."""
     from service.runner import run_all

@@ -24,8 +24,7 @@ class Database:
                 Path(self.url.split("///", 1)[1]).parent.mkdir(parents=True, exist_ok=True)
             kwargs["connect_args"] = {"timeout": 30, "check_same_thread": False}
         else:
-            kwargs.update(pool_size=5, max_overflow=5, pool_timeout=5,
-                          connect_args={"connect_timeout": 3})
+            kwargs.update(pool_size=5, max_overflow=5, pool_timeout=5, connect_args={"connect_timeout": 3})
         self.engine: Engine = create_engine(self.url, **kwargs)
         if self.url.startswith("sqlite"):
             event.listen(self.engine, "connect", _sqlite_pragmas)

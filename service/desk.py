@@ -47,8 +47,15 @@ bp = Blueprint("desk", __name__, url_prefix="/moderation")
 
 ACTIONS = ("approve", "reject", "spam", "remove", "not-spam")
 LABELS = {"not-spam": "Not spam"}
-QUEUE_STATUSES = (Status.HELD, Status.FAILED, Status.PUBLISHED, Status.REJECTED, Status.REMOVED,
-                  Status.RECEIVED, Status.CHECKING)
+QUEUE_STATUSES = (
+    Status.HELD,
+    Status.FAILED,
+    Status.PUBLISHED,
+    Status.REJECTED,
+    Status.REMOVED,
+    Status.RECEIVED,
+    Status.CHECKING,
+)
 PER_PAGE = 25
 SESSION_LIFETIME = timedelta(hours=12)
 OPEN_ENDPOINTS = {"desk.login"}
@@ -89,8 +96,11 @@ def _check_csrf() -> None:
     nonce = session.get("csrf_nonce")
     sent = request.form.get("csrf_token", "")
     if not nonce or not sent or not hmac.compare_digest(sent, _token_for(nonce)):
-        abort(400, "The form's CSRF token is missing or does not match your session; reload the page "
-                   "and try again (are cookies enabled?).")
+        abort(
+            400,
+            "The form's CSRF token is missing or does not match your session; reload the page "
+            "and try again (are cookies enabled?).",
+        )
     origin = request.headers.get("Origin")
     if origin and origin != "null" and origin.rstrip("/") != request.host_url.rstrip("/"):
         abort(400, "This form was posted from another site (Origin header); refused.")
@@ -133,16 +143,22 @@ def _start_session(moderator: Moderator) -> str:
     now = utcnow()
     db.execute(delete(DeskSession).where(or_(DeskSession.expires_at < now, DeskSession.ended_at.is_not(None))))
     sid = secrets.token_urlsafe(32)
-    db.add(DeskSession(id_hash=_sid_hash(sid), moderator_id=moderator.id, created_at=now,
-                       expires_at=now + SESSION_LIFETIME))
+    db.add(
+        DeskSession(
+            id_hash=_sid_hash(sid), moderator_id=moderator.id, created_at=now, expires_at=now + SESSION_LIFETIME
+        )
+    )
     db.commit()
     return sid
 
 
 def end_sessions(db: Any, moderator_id: int) -> int:
     """End every desk session of a moderator (token revoked or re-issued); returns how many."""
-    result = db.execute(update(DeskSession).where(DeskSession.moderator_id == moderator_id,
-                                                  DeskSession.ended_at.is_(None)).values(ended_at=utcnow()))
+    result = db.execute(
+        update(DeskSession)
+        .where(DeskSession.moderator_id == moderator_id, DeskSession.ended_at.is_(None))
+        .values(ended_at=utcnow())
+    )
     return result.rowcount or 0
 
 
@@ -165,9 +181,13 @@ def _guard():  # noqa: ANN202
 
 @bp.app_context_processor
 def _template_helpers() -> dict[str, Any]:
-    return {"csrf_token": csrf_token if has_request_context() else (lambda: ""),
-            "render_body": render_body, "ACTIONS": ACTIONS, "LABELS": LABELS,
-            "MOVES": store.MODERATOR_MOVES}
+    return {
+        "csrf_token": csrf_token if has_request_context() else (lambda: ""),
+        "render_body": render_body,
+        "ACTIONS": ACTIONS,
+        "LABELS": LABELS,
+        "MOVES": store.MODERATOR_MOVES,
+    }
 
 
 @bp.app_template_filter("age")
@@ -175,8 +195,7 @@ def age(value: datetime | float | None) -> str:
     """A short "3 h 12 min" style age for a timestamp or a number of seconds."""
     if value is None:
         return "–"
-    seconds = value if isinstance(value, int | float) else (
-        datetime.now(UTC) - store.as_aware(value)).total_seconds()  # type: ignore[operator]
+    seconds = value if isinstance(value, int | float) else (datetime.now(UTC) - store.as_aware(value)).total_seconds()  # type: ignore[operator]
     seconds = max(0, int(seconds))
     if seconds < 60:
         return f"{seconds} s"
@@ -203,14 +222,16 @@ def _safe_next(target: str | None, default: str) -> str:
 @bp.errorhandler(HTTPException)
 def _http_error(exc: HTTPException):  # noqa: ANN202
     titles = {400: "Request refused", 401: "Please sign in", 403: "Forbidden", 404: "Not found"}
-    return render_template("desk/message.html", title=titles.get(exc.code or 500, exc.name),
-                           message=exc.description, status=exc.code), exc.code or 500
+    return render_template(
+        "desk/message.html", title=titles.get(exc.code or 500, exc.name), message=exc.description, status=exc.code
+    ), exc.code or 500
 
 
 @bp.errorhandler(ApiError)
 def _api_error(exc: ApiError):  # noqa: ANN202
-    return render_template("desk/message.html", title="Request refused", message=exc.message,
-                           status=exc.status), exc.status
+    return render_template(
+        "desk/message.html", title="Request refused", message=exc.message, status=exc.status
+    ), exc.status
 
 
 # --- sign in / out ----------------------------------------------------------------------------
@@ -247,8 +268,11 @@ def logout():  # noqa: ANN201
     sid = session.get("sid")
     if isinstance(sid, str) and sid:
         db = get_session()
-        db.execute(update(DeskSession).where(DeskSession.id_hash == _sid_hash(sid), DeskSession.ended_at.is_(None))
-                   .values(ended_at=utcnow()))
+        db.execute(
+            update(DeskSession)
+            .where(DeskSession.id_hash == _sid_hash(sid), DeskSession.ended_at.is_(None))
+            .values(ended_at=utcnow())
+        )
         db.commit()
     session.clear()
     flash("Signed out.", "ok")
@@ -273,9 +297,15 @@ def queue():  # noqa: ANN201
     db = get_session()
     page = store.moderation_queue(db, status, article, _page_arg(), PER_PAGE)
     return render_template(
-        "desk/queue.html", page=page, status=status, article=article, statuses=QUEUE_STATUSES,
-        articles=store.articles_with_counts(db), counts=store.counts_by_status(db),
-        oldest_age=store.oldest_held_age(db), here=request.full_path.rstrip("?"),
+        "desk/queue.html",
+        page=page,
+        status=status,
+        article=article,
+        statuses=QUEUE_STATUSES,
+        articles=store.articles_with_counts(db),
+        counts=store.counts_by_status(db),
+        oldest_age=store.oldest_held_age(db),
+        here=request.full_path.rstrip("?"),
     )
 
 
@@ -300,8 +330,13 @@ def _note_arg() -> str | None:
     return note or None
 
 
-PAST = {"approve": "approved", "reject": "rejected", "spam": "marked as spam", "remove": "removed",
-        "not-spam": "marked as not spam"}
+PAST = {
+    "approve": "approved",
+    "reject": "rejected",
+    "spam": "marked as spam",
+    "remove": "removed",
+    "not-spam": "marked as not spam",
+}
 
 
 @bp.post("/comments/<comment_id>/decision")
@@ -312,8 +347,7 @@ def decide(comment_id: str):  # noqa: ANN201
     comment = _comment_or_404(comment_id)
     try:
         result = apply_decision(comment, action, note, g.moderator)
-        flash(f"Comment by {comment.author} {PAST[action]} ({result['previous_status']} → "
-              f"{result['status']}).", "ok")
+        flash(f"Comment by {comment.author} {PAST[action]} ({result['previous_status']} → {result['status']}).", "ok")
     except ApiError as exc:
         flash(exc.message, "error")
     return redirect(_safe_next(request.form.get("next"), url_for("desk.queue")), code=303)
@@ -366,8 +400,7 @@ def article_comments(slug: str):  # noqa: ANN201
     if article is None:
         abort(404, f"No article {slug!r}.")
     page = store.moderation_queue(db, Status.PUBLISHED, slug, _page_arg(), PER_PAGE)
-    return render_template("desk/article.html", article=article, page=page,
-                           here=request.full_path.rstrip("?"))
+    return render_template("desk/article.html", article=article, page=page, here=request.full_path.rstrip("?"))
 
 
 @bp.get("/dashboard")
@@ -375,6 +408,12 @@ def dashboard():  # noqa: ANN201
     db = get_session()
     per_day = store.decisions_per_day(db, 14)
     busiest = max((sum(d.values()) for _, d in per_day), default=0)
-    return render_template("desk/dashboard.html", counts=store.counts_by_status(db), per_day=per_day,
-                           busiest=busiest, oldest_age=store.oldest_held_age(db), statuses=Status.ALL,
-                           actions=ACTIONS)
+    return render_template(
+        "desk/dashboard.html",
+        counts=store.counts_by_status(db),
+        per_day=per_day,
+        busiest=busiest,
+        oldest_age=store.oldest_held_age(db),
+        statuses=Status.ALL,
+        actions=ACTIONS,
+    )

@@ -15,8 +15,13 @@ log = logging.getLogger("commentq.errors")
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, message: str, errors: dict[str, list[str]] | None = None,
-                 headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        errors: dict[str, list[str]] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
@@ -24,8 +29,9 @@ class ApiError(Exception):
         self.headers = headers or {}
 
 
-def error_response(status: int, message: str, errors: dict[str, Any] | None = None,
-                   headers: dict[str, str] | None = None):  # noqa: ANN201
+def error_response(
+    status: int, message: str, errors: dict[str, Any] | None = None, headers: dict[str, str] | None = None
+):  # noqa: ANN201
     body: dict[str, Any] = {"error": message}
     if errors:
         body["errors"] = errors
@@ -36,8 +42,7 @@ def error_response(status: int, message: str, errors: dict[str, Any] | None = No
     return resp
 
 
-def _respond(status: int, message: str, errors: dict[str, Any] | None = None,
-             headers: dict[str, str] | None = None):  # noqa: ANN202
+def _respond(status: int, message: str, errors: dict[str, Any] | None = None, headers: dict[str, str] | None = None):  # noqa: ANN202
     """JSON, except for a browser's plain form post, which gets a readable HTML page (see pages.py)."""
     html_page = current_app.extensions.get("html_form_errors")
     if html_page is not None:
@@ -107,7 +112,8 @@ def init_app(app: Flask) -> None:
         # Only a store that is really down (or unreachable) is a 503; a value the database refused
         # is the client's (422), a constraint a conflict (409), anything else our bug (500).
         down = isinstance(exc, OperationalError | InterfaceError | PoolTimeout) or getattr(
-            exc, "connection_invalidated", False)
+            exc, "connection_invalidated", False
+        )
         if not down:
             if isinstance(exc, DataError):
                 log.warning("database refused a value", extra={"error": type(exc).__name__})
@@ -118,8 +124,7 @@ def init_app(app: Flask) -> None:
             log.error("database error", extra={"error": type(exc).__name__})
             return error_response(500, "Internal error.")
         log.warning("database unavailable", extra={"error": type(exc).__name__})
-        return error_response(503, "The comment store is unavailable; try again shortly.",
-                              headers={"Retry-After": "5"})
+        return error_response(503, "The comment store is unavailable; try again shortly.", headers={"Retry-After": "5"})
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):  # noqa: ANN202

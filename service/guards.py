@@ -68,8 +68,9 @@ def _params_hold_unstorable(parameters: Any) -> bool:
     if isinstance(parameters, Mapping):
         return any(unstorable(v) for v in parameters.values())
     if isinstance(parameters, list | tuple):
-        return any(_params_hold_unstorable(p) if isinstance(p, Mapping | list | tuple) else unstorable(p)
-                   for p in parameters)
+        return any(
+            _params_hold_unstorable(p) if isinstance(p, Mapping | list | tuple) else unstorable(p) for p in parameters
+        )
     return False
 
 
@@ -100,5 +101,6 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(UnstorableValue)
     def _unstorable(_exc: UnstorableValue):  # noqa: ANN202
-        return app.handle_user_exception(ApiError(422, "A value cannot be stored: it holds a NUL byte or "
-                                                       "invalid Unicode."))
+        return app.handle_user_exception(
+            ApiError(422, "A value cannot be stored: it holds a NUL byte or invalid Unicode.")
+        )

@@ -80,7 +80,7 @@ def host_of(url: str) -> str:
     rest = url.strip()
     m = _SCHEME.match(rest)
     if m:
-        rest = rest[m.end():]
+        rest = rest[m.end() :]
     rest = rest.lstrip("/\\")
     for sep in "/?#\\":
         rest = rest.split(sep, 1)[0]
@@ -118,7 +118,7 @@ def _segments(text: str) -> list[tuple[int, str]]:
     while start < len(text):
         end = min(len(text), start + SEGMENT_CHARS)
         if end < len(text):
-            window = text[start + SEGMENT_CHARS // 2:end]
+            window = text[start + SEGMENT_CHARS // 2 : end]
             space = _LAST_SPACE.search(window)
             if space is not None:
                 end = start + SEGMENT_CHARS // 2 + space.end()

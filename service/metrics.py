@@ -30,8 +30,10 @@ class Metrics:
         if multiproc_dir and values.ValueClass is values.MutexValue:
             # prometheus-client was imported before the variable was set: values stay in this
             # process, and reading the directory would show none of them.
-            log.warning("PROMETHEUS_MULTIPROC_DIR was set after prometheus-client was imported; "
-                        "metrics describe this process only")
+            log.warning(
+                "PROMETHEUS_MULTIPROC_DIR was set after prometheus-client was imported; "
+                "metrics describe this process only"
+            )
             multiproc_dir = None
         self.registry = CollectorRegistry(auto_describe=True)
         own = self.registry
@@ -39,17 +41,19 @@ class Metrics:
             Path(multiproc_dir).mkdir(parents=True, exist_ok=True)
             multiprocess.MultiProcessCollector(self.registry, path=multiproc_dir)
             own = CollectorRegistry(auto_describe=True)
-        self.requests = Counter("commentq_http_requests_total", "HTTP requests", ["endpoint", "method", "status"],
-                                registry=own)
-        self.latency = Histogram("commentq_http_request_seconds", "HTTP request latency", ["endpoint"],
-                                 registry=own)
-        self.submissions = Counter("commentq_submissions_total", "Comment submissions by outcome", ["outcome"],
-                                   registry=own)
-        self.decisions = Counter("commentq_moderator_decisions_total", "Moderator decisions", ["action"],
-                                 registry=own)
-        self.enqueue_failures = Counter("commentq_enqueue_failures_total",
-                                        "Comments whose task could not be queued (the sweeper re-queues them)",
-                                        registry=own)
+        self.requests = Counter(
+            "commentq_http_requests_total", "HTTP requests", ["endpoint", "method", "status"], registry=own
+        )
+        self.latency = Histogram("commentq_http_request_seconds", "HTTP request latency", ["endpoint"], registry=own)
+        self.submissions = Counter(
+            "commentq_submissions_total", "Comment submissions by outcome", ["outcome"], registry=own
+        )
+        self.decisions = Counter("commentq_moderator_decisions_total", "Moderator decisions", ["action"], registry=own)
+        self.enqueue_failures = Counter(
+            "commentq_enqueue_failures_total",
+            "Comments whose task could not be queued (the sweeper re-queues them)",
+            registry=own,
+        )
         self.registry.register(_StoreCollector(app))
 
 

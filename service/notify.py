@@ -65,8 +65,7 @@ def record_held(comment_id: str) -> list[int]:
         return []
     session = get_session()
     existing = set(session.scalars(select(Notification.channel).where(Notification.comment_id == comment_id)))
-    rows = [Notification(comment_id=comment_id, channel=ch, status="pending")
-            for ch in wanted if ch not in existing]
+    rows = [Notification(comment_id=comment_id, channel=ch, status="pending") for ch in wanted if ch not in existing]
     session.add_all(rows)
     session.commit()
     celery = current_app.extensions["celery"]
@@ -106,8 +105,11 @@ def payload_for(comment: Comment, settings: Settings) -> dict[str, Any]:
             "url": comment.url,
             "excerpt": comment.body[:EXCERPT_CHARS],
             "created_at": comment.created_at.isoformat(),
-            "checks": [{"check": c.check, "verdict": c.verdict, "reason": c.reason} for c in comment.checks
-                       if c.verdict != "pass"],
+            "checks": [
+                {"check": c.check, "verdict": c.verdict, "reason": c.reason}
+                for c in comment.checks
+                if c.verdict != "pass"
+            ],
         },
         "moderation_url": f"{base}/moderation/comments/{comment.id}",
         "queue_url": f"{base}/moderation/",
@@ -139,8 +141,12 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
 
 def send_webhook(settings: Settings, payload: dict[str, Any], delivery_id: int) -> None:
     body = json.dumps(payload, separators=(",", ":"), default=str).encode()
-    headers = {"Content-Type": "application/json", "User-Agent": "commentq-notify",
-               "X-Commentq-Event": payload["event"], "X-Commentq-Delivery": str(delivery_id)}
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "commentq-notify",
+        "X-Commentq-Event": payload["event"],
+        "X-Commentq-Delivery": str(delivery_id),
+    }
     if settings.webhook_secret:
         headers[SIGNATURE_HEADER] = sign(settings.webhook_secret, int(time.time()), body)
     url = settings.webhook_url or ""
@@ -166,8 +172,14 @@ def _smtp_parts(url: str) -> tuple[str, str, int, str | None, str | None, str | 
         raise DeliveryError("COMMENTQ_SMTP_URL must start with smtp://, smtp+starttls:// or smtps://")
     port = parts.port or {"smtp": 25, "smtps": 465, "smtp+starttls": 587}[scheme]
     sender = (parse_qs(parts.query).get("from") or [None])[0]
-    return (scheme, parts.hostname or "localhost", port, unquote(parts.username) if parts.username else None,
-            unquote(parts.password) if parts.password else None, sender)
+    return (
+        scheme,
+        parts.hostname or "localhost",
+        port,
+        unquote(parts.username) if parts.username else None,
+        unquote(parts.password) if parts.password else None,
+        sender,
+    )
 
 
 class UnbuildableNotification(Exception):
@@ -213,14 +225,20 @@ def email_for(settings: Settings, payload: dict[str, Any], sender: str) -> Email
     c = payload["comment"]
     msg = EmailMessage(policy=email.policy.SMTP)
     try:
-        msg["Subject"] = (f"[commentq] Comment held on “{one_line(c['article_title'], 80)}” "
-                          f"by {one_line(c['author'], 60)}")
+        msg["Subject"] = (
+            f"[commentq] Comment held on “{one_line(c['article_title'], 80)}” by {one_line(c['author'], 60)}"
+        )
         msg["From"] = one_line(sender, 254)
         msg["To"] = one_line(settings.notify_email, 254)
     except Exception as exc:  # noqa: BLE001 - the email package raises anything (even AttributeError)
         raise UnbuildableNotification(f"cannot build the email's headers: {type(exc).__name__}: {exc}"[:300]) from None
-    reasons = "\n".join(f"  - {one_line(ch['check'], 40)}: {one_line(ch['verdict'], 20)} "
-                         f"({one_line(ch['reason'], 300)})" for ch in c["checks"]) or "  -"
+    reasons = (
+        "\n".join(
+            f"  - {one_line(ch['check'], 40)}: {one_line(ch['verdict'], 20)} ({one_line(ch['reason'], 300)})"
+            for ch in c["checks"]
+        )
+        or "  -"
+    )
     msg.set_content(
         f"A comment is waiting for a moderator.\n\n"
         f"Decide: {one_line(payload['moderation_url'], 500)}\n"

@@ -19,82 +19,173 @@ def _ok(schema: str, description: str = "OK") -> dict[str, Any]:
 
 
 def build_spec() -> dict[str, Any]:
-    spec = APISpec(title="commentq", version="1", openapi_version="3.0.3",
-                   plugins=[MarshmallowPlugin()],
-                   info={"description": "Comment moderation service for blogs (see CONTRACT.md)."})
+    spec = APISpec(
+        title="commentq",
+        version="1",
+        openapi_version="3.0.3",
+        plugins=[MarshmallowPlugin()],
+        info={"description": "Comment moderation service for blogs (see CONTRACT.md)."},
+    )
     spec.components.security_scheme("moderatorToken", {"type": "http", "scheme": "bearer"})
     for name, schema in [
-        ("Error", schemas.ErrorOut), ("CommentIn", schemas.CommentIn), ("Accepted", schemas.AcceptedOut),
-        ("CommentStatus", schemas.CommentStatusOut), ("CommentPage", schemas.CommentPageOut),
-        ("Article", schemas.ArticleOut), ("ModerationItem", schemas.ModerationItemOut),
-        ("Queue", schemas.QueueOut), ("Decision", schemas.DecisionIn),
+        ("Error", schemas.ErrorOut),
+        ("CommentIn", schemas.CommentIn),
+        ("Accepted", schemas.AcceptedOut),
+        ("CommentStatus", schemas.CommentStatusOut),
+        ("CommentPage", schemas.CommentPageOut),
+        ("Article", schemas.ArticleOut),
+        ("ModerationItem", schemas.ModerationItemOut),
+        ("Queue", schemas.QueueOut),
+        ("Decision", schemas.DecisionIn),
     ]:
         spec.components.schema(name, schema=schema)
 
     slug = {"name": "slug", "in": "path", "required": True, "schema": {"type": "string", "maxLength": 200}}
     cid = {"name": "comment_id", "in": "path", "required": True, "schema": {"type": "string", "maxLength": 36}}
-    form_schema = {"type": "object", "required": ["author", "email", "comment"], "properties": {
-        "author": {"type": "string"}, "email": {"type": "string"}, "url": {"type": "string"},
-        "comment": {"type": "string"}, "comment_parent": {"type": "string"},
-        "redirect_to": {"type": "string"}, "phone": {"type": "string", "description": "honeypot"}}}
-    spec.path(path="/api/v1/articles/{slug}/comments", operations={
-        "post": {
-            "summary": "Submit a comment (JSON, or a WordPress-style HTML form post)",
-            "parameters": [slug],
-            "requestBody": {"required": True, "content": {
-                "application/json": {"schema": "CommentIn"},
-                "application/x-www-form-urlencoded": {"schema": form_schema}}},
-            "responses": {
-                "202": {**_ok("Accepted", "Stored and queued for checks"),
-                        "headers": {"Location": {"schema": {"type": "string"}}}},
-                "303": {"description": "Form post: back to the article",
-                        "headers": {"Location": {"schema": {"type": "string"}}}},
-                "400": _err("Malformed body"), "403": _err("Comments closed"), "404": _err("No such article"),
-                "413": _err("Too large"), "415": _err("Wrong content type"), "422": _err("Invalid fields"),
-                "429": {**_err("Too many submissions"), "headers": {"Retry-After": {"schema": {"type": "string"}}}},
-                "503": _err("Store unavailable"),
+    form_schema = {
+        "type": "object",
+        "required": ["author", "email", "comment"],
+        "properties": {
+            "author": {"type": "string"},
+            "email": {"type": "string"},
+            "url": {"type": "string"},
+            "comment": {"type": "string"},
+            "comment_parent": {"type": "string"},
+            "redirect_to": {"type": "string"},
+            "phone": {"type": "string", "description": "honeypot"},
+        },
+    }
+    spec.path(
+        path="/api/v1/articles/{slug}/comments",
+        operations={
+            "post": {
+                "summary": "Submit a comment (JSON, or a WordPress-style HTML form post)",
+                "parameters": [slug],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {"schema": "CommentIn"},
+                        "application/x-www-form-urlencoded": {"schema": form_schema},
+                    },
+                },
+                "responses": {
+                    "202": {
+                        **_ok("Accepted", "Stored and queued for checks"),
+                        "headers": {"Location": {"schema": {"type": "string"}}},
+                    },
+                    "303": {
+                        "description": "Form post: back to the article",
+                        "headers": {"Location": {"schema": {"type": "string"}}},
+                    },
+                    "400": _err("Malformed body"),
+                    "403": _err("Comments closed"),
+                    "404": _err("No such article"),
+                    "413": _err("Too large"),
+                    "415": _err("Wrong content type"),
+                    "422": _err("Invalid fields"),
+                    "429": {**_err("Too many submissions"), "headers": {"Retry-After": {"schema": {"type": "string"}}}},
+                    "503": _err("Store unavailable"),
+                },
+            },
+            "get": {
+                "summary": "Published comments of an article, threaded and paginated",
+                "parameters": [
+                    slug,
+                    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+                    {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200}},
+                ],
+                "responses": {
+                    "200": _ok("CommentPage"),
+                    "404": _err("No such article"),
+                    "422": _err("Bad paging arguments"),
+                },
             },
         },
-        "get": {
-            "summary": "Published comments of an article, threaded and paginated",
-            "parameters": [slug, {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
-                           {"name": "per_page", "in": "query",
-                            "schema": {"type": "integer", "minimum": 1, "maximum": 200}}],
-            "responses": {"200": _ok("CommentPage"), "404": _err("No such article"),
-                          "422": _err("Bad paging arguments")},
+    )
+    spec.path(
+        path="/api/v1/articles/{slug}",
+        operations={
+            "get": {
+                "summary": "An article with its published comment count",
+                "parameters": [slug],
+                "responses": {"200": _ok("Article"), "404": _err("No such article")},
+            }
         },
-    })
-    spec.path(path="/api/v1/articles/{slug}", operations={"get": {
-        "summary": "An article with its published comment count", "parameters": [slug],
-        "responses": {"200": _ok("Article"), "404": _err("No such article")}}})
-    spec.path(path="/api/v1/comments/{comment_id}", operations={"get": {
-        "summary": "The submitter's view of a comment", "parameters": [cid],
-        "responses": {"200": _ok("CommentStatus"), "404": _err("No such comment")}}})
+    )
+    spec.path(
+        path="/api/v1/comments/{comment_id}",
+        operations={
+            "get": {
+                "summary": "The submitter's view of a comment",
+                "parameters": [cid],
+                "responses": {"200": _ok("CommentStatus"), "404": _err("No such comment")},
+            }
+        },
+    )
     auth = [{"moderatorToken": []}]
-    spec.path(path="/api/v1/moderation/queue", operations={"get": {
-        "summary": "Held comments (or another status), oldest first, with every check's verdict",
-        "security": auth,
-        "parameters": [
-            {"name": "status", "in": "query", "schema": {"type": "string", "enum": [
-                "received", "checking", "held", "published", "rejected", "removed", "failed"]}},
-            {"name": "article", "in": "query", "schema": {"type": "string"}},
-            {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
-            {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200}}],
-        "responses": {"200": _ok("Queue"), "401": _err("No valid token"), "422": _err("Bad arguments")}}})
-    spec.path(path="/api/v1/moderation/comments/{comment_id}", operations={"get": {
-        "summary": "One comment with its checks and audit trail", "security": auth, "parameters": [cid],
-        "responses": {"200": _ok("ModerationItem"), "401": _err("No valid token"),
-                      "404": _err("No such comment")}}})
-    spec.path(path="/api/v1/moderation/comments/{comment_id}/decision", operations={"post": {
-        "summary": "approve | reject | spam | remove | not-spam (audited; spam, approve, not-spam teach)",
-        "security": auth, "parameters": [cid],
-        "requestBody": {"required": True, "content": {"application/json": {"schema": "Decision"}}},
-        "responses": {"200": {"description": "Decision applied"}, "401": _err("No valid token"),
-                      "400": _err("Malformed JSON body"), "404": _err("No such comment"),
-                      "409": _err("Not allowed from this status"),
-                      "415": _err("Wrong content type"), "422": _err("Invalid decision")}}})
-    for path, summary in [("/healthz", "Liveness"), ("/readyz", "Readiness: database and broker"),
-                          ("/metrics", "Prometheus metrics")]:
+    spec.path(
+        path="/api/v1/moderation/queue",
+        operations={
+            "get": {
+                "summary": "Held comments (or another status), oldest first, with every check's verdict",
+                "security": auth,
+                "parameters": [
+                    {
+                        "name": "status",
+                        "in": "query",
+                        "schema": {
+                            "type": "string",
+                            "enum": ["received", "checking", "held", "published", "rejected", "removed", "failed"],
+                        },
+                    },
+                    {"name": "article", "in": "query", "schema": {"type": "string"}},
+                    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+                    {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200}},
+                ],
+                "responses": {"200": _ok("Queue"), "401": _err("No valid token"), "422": _err("Bad arguments")},
+            }
+        },
+    )
+    spec.path(
+        path="/api/v1/moderation/comments/{comment_id}",
+        operations={
+            "get": {
+                "summary": "One comment with its checks and audit trail",
+                "security": auth,
+                "parameters": [cid],
+                "responses": {
+                    "200": _ok("ModerationItem"),
+                    "401": _err("No valid token"),
+                    "404": _err("No such comment"),
+                },
+            }
+        },
+    )
+    spec.path(
+        path="/api/v1/moderation/comments/{comment_id}/decision",
+        operations={
+            "post": {
+                "summary": "approve | reject | spam | remove | not-spam (audited; spam, approve, not-spam teach)",
+                "security": auth,
+                "parameters": [cid],
+                "requestBody": {"required": True, "content": {"application/json": {"schema": "Decision"}}},
+                "responses": {
+                    "200": {"description": "Decision applied"},
+                    "401": _err("No valid token"),
+                    "400": _err("Malformed JSON body"),
+                    "404": _err("No such comment"),
+                    "409": _err("Not allowed from this status"),
+                    "415": _err("Wrong content type"),
+                    "422": _err("Invalid decision"),
+                },
+            }
+        },
+    )
+    for path, summary in [
+        ("/healthz", "Liveness"),
+        ("/readyz", "Readiness: database and broker"),
+        ("/metrics", "Prometheus metrics"),
+    ]:
         responses = {"200": {"description": "OK"}}
         if path == "/readyz":
             responses["503"] = {"description": "Not ready"}

@@ -37,10 +37,18 @@ def _submitted_status(comment_id: str | None, article_id: int) -> dict[str, Any]
 
 
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
-FIELD_LABELS = {"body": "Comment", "comment": "Comment", "comment_parent": "Reply to",
-                "author": "Name", "email": "Email", "url": "Website",
-                "parent_id": "Reply to", "phone": "Leave this field empty", "_schema": "Your comment",
-                "Content-Type": "Form"}
+FIELD_LABELS = {
+    "body": "Comment",
+    "comment": "Comment",
+    "comment_parent": "Reply to",
+    "author": "Name",
+    "email": "Email",
+    "url": "Website",
+    "parent_id": "Reply to",
+    "phone": "Leave this field empty",
+    "_schema": "Your comment",
+    "Content-Type": "Form",
+}
 
 
 def init_app(app: Flask) -> None:
@@ -49,8 +57,7 @@ def init_app(app: Flask) -> None:
     app.extensions["html_form_errors"] = html_form_errors
 
 
-def html_form_errors(status: int, message: str, errors: dict[str, Any],
-                     headers: dict[str, str]) -> Response | None:
+def html_form_errors(status: int, message: str, errors: dict[str, Any], headers: dict[str, str]) -> Response | None:
     """A readable error page when a browser posts the comment form without JavaScript.
 
     Only for ``public.submit_comment`` form posts whose Accept header prefers HTML; every other
@@ -65,13 +72,15 @@ def html_form_errors(status: int, message: str, errors: dict[str, Any],
     back = None
     if article is not None:
         # An oversize body (413) is never read again: its redirect_to is unknown, so back to the article.
-        returned = (safe_redirect(article.url, article.url, ()) if g.get("body_unreadable")
-                    else form_return_url(article))
+        returned = safe_redirect(article.url, article.url, ()) if g.get("body_unreadable") else form_return_url(article)
         back = returned or url_for("pages.article_page", slug=article.slug)
         back = back.split("#")[0] + "#respond"
     listed = [(FIELD_LABELS.get(field, field), msgs) for field, msgs in errors.items()]
-    resp = Response(render_template("form_errors.html", message=message, errors=listed, back_url=back),
-                    status=status, mimetype="text/html")
+    resp = Response(
+        render_template("form_errors.html", message=message, errors=listed, back_url=back),
+        status=status,
+        mimetype="text/html",
+    )
     for key, value in headers.items():
         resp.headers[key] = value
     return resp
@@ -99,9 +108,14 @@ def article_page(slug: str):  # noqa: ANN201
         else:
             reply_to = None
     return render_template(
-        "article.html", article=article, paragraphs=paragraphs(article.body), threads=threads,
+        "article.html",
+        article=article,
+        paragraphs=paragraphs(article.body),
+        threads=threads,
         submitted=_submitted_status(request.args.get("comment"), article.id),
-        reply_to=reply_to, reply_author=reply_author, thread_depth=depth,
+        reply_to=reply_to,
+        reply_author=reply_author,
+        thread_depth=depth,
         max_body_chars=current_app.extensions["settings"].max_body_chars,
         allowed_markup=render.ALLOWED_MARKUP_TEXT,
     )
@@ -109,5 +123,4 @@ def article_page(slug: str):  # noqa: ANN201
 
 @bp.errorhandler(404)
 def _not_found(_exc: Exception):  # noqa: ANN202
-    return render_template("message.html", title="Not found",
-                           message="There is no article at this address."), 404
+    return render_template("message.html", title="Not found", message="There is no article at this address."), 404

@@ -28,19 +28,30 @@ DECIDED = (Status.PUBLISHED, Status.REJECTED, Status.REMOVED, Status.FAILED)
 def comments_of(session: Session, email: str) -> list[Comment]:
     """Every comment sent with ``email`` (case-insensitive), oldest first."""
     wanted = email.strip().lower()
-    return list(session.scalars(select(Comment).where(func.lower(Comment.email) == wanted)
-                                .order_by(Comment.created_at)))
+    return list(
+        session.scalars(select(Comment).where(func.lower(Comment.email) == wanted).order_by(Comment.created_at))
+    )
 
 
 def export(session: Session, email: str) -> dict[str, Any]:
     """What commentq holds about the sender of ``email``: the answer to a request for access."""
     return {
         "email": email.strip(),
-        "comments": [{
-            "id": c.id, "article": c.article.slug, "status": c.status, "author": c.author,
-            "email": c.email, "url": c.url, "body": c.body, "ip": c.ip, "user_agent": c.user_agent,
-            "created_at": c.created_at.isoformat(),
-        } for c in comments_of(session, email)],
+        "comments": [
+            {
+                "id": c.id,
+                "article": c.article.slug,
+                "status": c.status,
+                "author": c.author,
+                "email": c.email,
+                "url": c.url,
+                "body": c.body,
+                "ip": c.ip,
+                "user_agent": c.user_agent,
+                "created_at": c.created_at.isoformat(),
+            }
+            for c in comments_of(session, email)
+        ],
     }
 
 
@@ -51,12 +62,21 @@ def erase(session: Session, email: str, actor: str) -> int:
     for c in comments:
         c.author, c.email, c.url, c.ip, c.user_agent = ERASED_AUTHOR, ERASED_EMAIL, None, None, None
         c.updated_at = now
-        session.add(AuditEvent(comment_id=c.id, from_status=c.status, to_status=c.status, action="erase",
-                               actor=actor, note="commenter's personal data erased on request", created_at=now))
+        session.add(
+            AuditEvent(
+                comment_id=c.id,
+                from_status=c.status,
+                to_status=c.status,
+                action="erase",
+                actor=actor,
+                note="commenter's personal data erased on request",
+                created_at=now,
+            )
+        )
     if comments:
-        session.execute(update(LabelledExample)
-                        .where(LabelledExample.comment_id.in_([c.id for c in comments]))
-                        .values(author=""))
+        session.execute(
+            update(LabelledExample).where(LabelledExample.comment_id.in_([c.id for c in comments])).values(author="")
+        )
     session.commit()
     return len(comments)
 
@@ -66,9 +86,13 @@ def forget_addresses(session: Session, days: int, now: datetime | None = None) -
     cutoff = (now or utcnow()) - timedelta(days=days)
     result = session.execute(
         update(Comment)
-        .where(Comment.created_at < cutoff, Comment.status.in_(DECIDED),
-               (Comment.ip.is_not(None)) | (Comment.user_agent.is_not(None)))
+        .where(
+            Comment.created_at < cutoff,
+            Comment.status.in_(DECIDED),
+            (Comment.ip.is_not(None)) | (Comment.user_agent.is_not(None)),
+        )
         .values(ip=None, user_agent=None)
-        .execution_options(synchronize_session=False))
+        .execution_options(synchronize_session=False)
+    )
     session.commit()
     return int(result.rowcount or 0)

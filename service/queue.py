@@ -21,9 +21,13 @@ def enqueue_comment(comment_id: str, request_id: str | None = None) -> bool:
     stays `received` and the beat sweeper queues it again."""
     celery = current_app.extensions["celery"]
     try:
-        celery.send_task(PROCESS_TASK, args=[comment_id], headers={"request_id": request_id},
-                         retry=True, retry_policy={"max_retries": 2, "interval_start": 0,
-                                                   "interval_step": 0.2, "interval_max": 0.5})
+        celery.send_task(
+            PROCESS_TASK,
+            args=[comment_id],
+            headers={"request_id": request_id},
+            retry=True,
+            retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5},
+        )
         return True
     except Exception as exc:  # noqa: BLE001 - any broker failure; the sweeper is the safety net
         log.warning("could not queue comment; the sweeper will retry", extra={"error": type(exc).__name__})
@@ -44,8 +48,9 @@ def enqueue_retrain_if_due() -> bool:
         settings = current_app.extensions["settings"]
         if unlearned_examples(get_session()) < max(1, settings.retrain_every):
             return False
-        current_app.extensions["celery"].send_task(RETRAIN_TASK, retry=True,
-                                                   retry_policy={"max_retries": 1, "interval_start": 0})
+        current_app.extensions["celery"].send_task(
+            RETRAIN_TASK, retry=True, retry_policy={"max_retries": 1, "interval_start": 0}
+        )
         return True
     except Exception as exc:  # noqa: BLE001 - learning must never fail a moderator's request
         log.warning("could not queue the classifier retrain", extra={"error": type(exc).__name__})

@@ -36,7 +36,8 @@ LINK_REL = "nofollow ugc noopener"
 # What the article page shows under the form, as WordPress's allowed_tags() does.
 ALLOWED_MARKUP_TEXT = " ".join(
     "<" + " ".join([tag, *(f'{a}=""' for a in sorted(MARKUP_ATTRIBUTES.get(tag, ())))]) + ">"
-    for tag in sorted(MARKUP_TAGS))
+    for tag in sorted(MARKUP_TAGS)
+)
 
 INVISIBLE_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # An allowed tag, written as HTML writes one: its name, then attributes ``name``, ``name=value``,
@@ -59,7 +60,7 @@ def _escape_and_link(text: str) -> str:
     """``text`` escaped, each link the link finder sees in the raw text made an ``<a>``."""
     out, pos = [], 0
     for link in find_links(text):
-        out.append(html.escape(text[pos:link.start], quote=False))
+        out.append(html.escape(text[pos : link.start], quote=False))
         out.append(f'<a href="{html.escape(link.url, quote=True)}">{html.escape(link.text, quote=False)}</a>')
         pos = link.end
     out.append(html.escape(text[pos:], quote=False))
@@ -71,7 +72,7 @@ def _inline(text: str) -> str:
     linkified inside ``<a>`` (no nested links) or ``<code>`` (code is shown, not followed)."""
     out, pos, in_a, in_code = [], 0, 0, 0
     for m in _TAG.finditer(text):
-        segment = text[pos:m.start()]
+        segment = text[pos : m.start()]
         out.append(html.escape(segment, quote=False) if in_a or in_code else _escape_and_link(segment))
         closing, name = m.group(1) == "/", m.group(2).lower()
         if name == "a":
@@ -100,8 +101,10 @@ def render_body(text: str) -> str:
     text = INVISIBLE_CONTROLS.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
     body = _inline(text)
     paragraphs = [p.strip("\n") for p in _BLANK_LINE.split(body) if p.strip()]
-    parts = [p if _BLOCK_TAG.fullmatch(p) else
-             "<p>" + "<br>".join(_keep_spaces(line) for line in p.split("\n")) + "</p>" for p in paragraphs]
+    parts = [
+        p if _BLOCK_TAG.fullmatch(p) else "<p>" + "<br>".join(_keep_spaces(line) for line in p.split("\n")) + "</p>"
+        for p in paragraphs
+    ]
     return _EMPTY_P.sub("", sanitise("".join(parts)))
 
 

@@ -59,22 +59,74 @@ def run_all(host: str, port: int, worker_count: int) -> int:
     token = _prepare(env)
     py = sys.executable
     commands = {
-        "web": [py, "-m", "gunicorn", "--config", "python:service.gunicorn_conf", "--bind", f"{host}:{port}",
-                "--workers", "2", "--threads", "4",
-                "--access-logfile", "-", "service:create_app()"],
-        "worker": [py, "-m", "celery", "-A", "workers", "worker", "--loglevel", "INFO", "-Q", CHECKS_QUEUE,
-                   "--concurrency", str(worker_count), "--hostname", f"worker-{port}@%h"],
+        "web": [
+            py,
+            "-m",
+            "gunicorn",
+            "--config",
+            "python:service.gunicorn_conf",
+            "--bind",
+            f"{host}:{port}",
+            "--workers",
+            "2",
+            "--threads",
+            "4",
+            "--access-logfile",
+            "-",
+            "service:create_app()",
+        ],
+        "worker": [
+            py,
+            "-m",
+            "celery",
+            "-A",
+            "workers",
+            "worker",
+            "--loglevel",
+            "INFO",
+            "-Q",
+            CHECKS_QUEUE,
+            "--concurrency",
+            str(worker_count),
+            "--hostname",
+            f"worker-{port}@%h",
+        ],
         # Retraining on its own process at a lower CPU priority: a moderator's tenth decision must
         # not delay readers' comments (a retrain takes tens of seconds on two cores).
-        "trainer": [py, "-m", "celery", "-A", "workers", "worker", "--loglevel", "INFO", "-Q", TRAINING_QUEUE,
-                    "--concurrency", "1", "--hostname", f"trainer-{port}@%h"],
-        "beat": [py, "-m", "celery", "-A", "workers", "beat", "--loglevel", "INFO",
-                 "--schedule", str(settings.instance_dir / "celerybeat-schedule")],
+        "trainer": [
+            py,
+            "-m",
+            "celery",
+            "-A",
+            "workers",
+            "worker",
+            "--loglevel",
+            "INFO",
+            "-Q",
+            TRAINING_QUEUE,
+            "--concurrency",
+            "1",
+            "--hostname",
+            f"trainer-{port}@%h",
+        ],
+        "beat": [
+            py,
+            "-m",
+            "celery",
+            "-A",
+            "workers",
+            "beat",
+            "--loglevel",
+            "INFO",
+            "--schedule",
+            str(settings.instance_dir / "celerybeat-schedule"),
+        ],
     }
     procs: dict[str, subprocess.Popen] = {}
     for name, cmd in commands.items():
-        procs[name] = subprocess.Popen(cmd, env=env, start_new_session=True,
-                                       preexec_fn=_lower_priority if name == "trainer" else None)
+        procs[name] = subprocess.Popen(
+            cmd, env=env, start_new_session=True, preexec_fn=_lower_priority if name == "trainer" else None
+        )
     base = f"http://{host}:{port}"
     click.echo("")
     click.echo(f"commentq is up: {base}")

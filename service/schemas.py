@@ -32,19 +32,40 @@ class CommentIn(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    author = fields.String(required=True, metadata={"description": "Commenter's name (published; "
-                                                    f"1-{validation.MAX_NAME} characters, HTML tags stripped)."})
+    author = fields.String(
+        required=True,
+        metadata={
+            "description": f"Commenter's name (published; 1-{validation.MAX_NAME} characters, HTML tags stripped)."
+        },
+    )
     email = fields.String(required=True, metadata={"description": "Never published; shown to moderators only."})
-    url = fields.String(load_default=None, allow_none=True,
-                        metadata={"description": "Commenter's website, http(s) on a public host; "
-                                                 "https:// is added when no scheme is given."})
-    body = fields.String(required=True, metadata={"description": "The comment as typed (see README for the "
-                                                  "markup allowed); CRLF counts as one character."})
-    parent_id = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=36),
-                              metadata={"description": "Id of the published comment this replies to; "
-                                                       "null, 0 or \"0\" for a top-level comment."})
-    phone = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500),
-                          metadata={"description": "Honeypot: hidden from people, must stay empty."})
+    url = fields.String(
+        load_default=None,
+        allow_none=True,
+        metadata={
+            "description": "Commenter's website, http(s) on a public host; https:// is added when no scheme is given."
+        },
+    )
+    body = fields.String(
+        required=True,
+        metadata={
+            "description": "The comment as typed (see README for the markup allowed); CRLF counts as one character."
+        },
+    )
+    parent_id = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=36),
+        metadata={
+            "description": 'Id of the published comment this replies to; null, 0 or "0" for a top-level comment.'
+        },
+    )
+    phone = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=500),
+        metadata={"description": "Honeypot: hidden from people, must stay empty."},
+    )
 
     def __init__(self, *args: Any, max_body_chars: int = 10_000, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -174,8 +195,10 @@ class PageArgs(Schema):
 
 
 class QueueArgs(PageArgs):
-    status = fields.String(load_default="held", validate=validate.OneOf(
-        ["received", "checking", "held", "published", "rejected", "removed", "failed"]))
+    status = fields.String(
+        load_default="held",
+        validate=validate.OneOf(["received", "checking", "held", "published", "rejected", "removed", "failed"]),
+    )
     article = fields.String(load_default=None, validate=validate.Length(max=200))
 
 

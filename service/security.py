@@ -12,9 +12,11 @@ from flask_limiter import Limiter
 
 from service.settings import Settings
 
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-       "connect-src 'self'; form-action 'self' {origins}; frame-ancestors 'none'; base-uri 'none'; "
-       "object-src 'none'")
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; form-action 'self' {origins}; frame-ancestors 'none'; base-uri 'none'; "
+    "object-src 'none'"
+)
 
 
 def client_ip() -> str:
@@ -66,8 +68,9 @@ def origin_of(url: str | None) -> str | None:
     return parsed.origin if parsed.protocol in ("http:", "https:") and parsed.host else None
 
 
-def safe_redirect(target: str | None, article_url: str | None, allowed: tuple[str, ...],
-                  own_url: str | None = None) -> str | None:
+def safe_redirect(
+    target: str | None, article_url: str | None, allowed: tuple[str, ...], own_url: str | None = None
+) -> str | None:
     """Where a browser may be sent after a form post: ``target`` as a browser would resolve it
     (relative targets against the article's page, else against ``own_url``, commentq's own
     address), if its origin is the article's site, commentq's own site or an allowed origin.
@@ -105,8 +108,13 @@ def safe_local_path(target: str | None, own_url: str, prefix: str) -> str | None
 
 def init_app(app: Flask, settings: Settings) -> None:
     if settings.allowed_origins:
-        CORS(app, resources={r"/api/v1/(articles|comments)/.*": {"origins": list(settings.allowed_origins)}},
-             methods=["GET", "POST", "OPTIONS"], allow_headers=["Content-Type"], max_age=600)
+        CORS(
+            app,
+            resources={r"/api/v1/(articles|comments)/.*": {"origins": list(settings.allowed_origins)}},
+            methods=["GET", "POST", "OPTIONS"],
+            allow_headers=["Content-Type"],
+            max_age=600,
+        )
     csp = CSP.format(origins=" ".join(settings.allowed_origins)).replace("  ", " ")
 
     @app.after_request

@@ -154,13 +154,18 @@ class Settings:
             # A per-comment time budget (issue 11): past the soft limit the task holds the comment
             # for a moderator ("checks timed out"); the hard limit, 10 s later, kills a child that
             # did not stop (then the attempt counter and `failed` take over).
-            "task_annotations": {"workers.tasks.process_comment": {
-                "soft_time_limit": self.checks_time_limit, "time_limit": self.checks_time_limit + 10}},
+            "task_annotations": {
+                "workers.tasks.process_comment": {
+                    "soft_time_limit": self.checks_time_limit,
+                    "time_limit": self.checks_time_limit + 10,
+                }
+            },
             "task_default_queue": CHECKS_QUEUE,
             # Retraining goes to its own queue (service/queue.py says why). A worker started without
             # -Q consumes both, so a bare `celery -A workers worker` still learns.
-            "task_queues": tuple(Queue(name, Exchange(name, type="direct"), routing_key=name)
-                                 for name in (CHECKS_QUEUE, TRAINING_QUEUE)),
+            "task_queues": tuple(
+                Queue(name, Exchange(name, type="direct"), routing_key=name) for name in (CHECKS_QUEUE, TRAINING_QUEUE)
+            ),
             "task_routes": {RETRAIN_TASK: {"queue": TRAINING_QUEUE}},
             "worker_hijack_root_logger": False,
             "worker_send_task_events": True,
@@ -170,8 +175,11 @@ class Settings:
                 "sweep-outbox": {"task": "workers.tasks.sweep_outbox", "schedule": self.sweep_interval},
                 "retrain-classifier": {"task": RETRAIN_TASK, "schedule": 600.0},
                 "sweep-notifications": {"task": "workers.notify.sweep_notifications", "schedule": 300.0},
-                **({"forget-old-addresses": {"task": "workers.privacy.forget_old_addresses", "schedule": 3600.0}}
-                   if self.ip_retention_days > 0 else {}),
+                **(
+                    {"forget-old-addresses": {"task": "workers.privacy.forget_old_addresses", "schedule": 3600.0}}
+                    if self.ip_retention_days > 0
+                    else {}
+                ),
             },
         }
 
@@ -182,9 +190,9 @@ def load(env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
     instance_dir = Path(env.get("COMMENTQ_INSTANCE_DIR") or Path.cwd() / "instance").resolve()
     database_url = env.get("DATABASE_URL") or f"sqlite:///{instance_dir / 'commentq.db'}"
     if database_url.startswith("postgres://"):
-        database_url = "postgresql+psycopg://" + database_url[len("postgres://"):]
+        database_url = "postgresql+psycopg://" + database_url[len("postgres://") :]
     elif database_url.startswith("postgresql://"):
-        database_url = "postgresql+psycopg://" + database_url[len("postgresql://"):]
+        database_url = "postgresql+psycopg://" + database_url[len("postgresql://") :]
     redis_url = env.get("REDIS_URL") or None
     broker_url = env.get("CELERY_BROKER_URL") or redis_url
     secret_key = env.get("SECRET_KEY") or _secret_key(instance_dir)
@@ -198,8 +206,9 @@ def load(env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
         rate_limit=env.get("COMMENTQ_RATE_LIMIT") or "5 per minute",
         flood_limit=env.get("COMMENTQ_FLOOD_LIMIT") or "10 per hour",
         trusted_proxies=_int(env, "COMMENTQ_TRUSTED_PROXIES", 0),
-        max_content_length=_int(env, "COMMENTQ_MAX_CONTENT_LENGTH", form_post_bytes(
-            _int(env, "COMMENTQ_MAX_BODY_CHARS", 10_000))),
+        max_content_length=_int(
+            env, "COMMENTQ_MAX_CONTENT_LENGTH", form_post_bytes(_int(env, "COMMENTQ_MAX_BODY_CHARS", 10_000))
+        ),
         max_body_chars=_int(env, "COMMENTQ_MAX_BODY_CHARS", 10_000),
         thread_depth=_thread_depth(env),
         links_hold=_int(env, "COMMENTQ_LINKS_HOLD", 2),

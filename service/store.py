@@ -41,8 +41,14 @@ def get_article(session: Session, slug: str) -> Article | None:
     return session.scalar(select(Article).where(Article.slug == slug))
 
 
-def put_article(session: Session, slug: str, title: str | None, url: str | None = None,
-                closed: bool | None = None, body: str | None = None) -> Article:
+def put_article(
+    session: Session,
+    slug: str,
+    title: str | None,
+    url: str | None = None,
+    closed: bool | None = None,
+    body: str | None = None,
+) -> Article:
     """Create an article, or change what is given of an existing one: ``None`` leaves a field as it
     is (re-running ``commentq article put`` without ``--closed`` never reopens a closed article).
 
@@ -67,8 +73,15 @@ def put_article(session: Session, slug: str, title: str | None, url: str | None 
     return article
 
 
-def create_comment(session: Session, article: Article, data: dict[str, Any], *, ip: str | None,
-                   user_agent: str | None, request_id: str | None) -> Comment:
+def create_comment(
+    session: Session,
+    article: Article,
+    data: dict[str, Any],
+    *,
+    ip: str | None,
+    user_agent: str | None,
+    request_id: str | None,
+) -> Comment:
     """Commit the comment in `received` before anything is queued (the outbox row is the comment)."""
     parent_id = data.get("parent_id")
     if parent_id:
@@ -93,21 +106,36 @@ def create_comment(session: Session, article: Article, data: dict[str, Any], *, 
     )
     session.add(comment)
     session.flush()
-    session.add(AuditEvent(comment_id=comment.id, from_status=None, to_status=Status.RECEIVED,
-                           action="submit", actor="commenter", created_at=now))
+    session.add(
+        AuditEvent(
+            comment_id=comment.id,
+            from_status=None,
+            to_status=Status.RECEIVED,
+            action="submit",
+            actor="commenter",
+            created_at=now,
+        )
+    )
     session.commit()
     return comment
 
 
-def transition(session: Session, comment_id: str, allowed_from: tuple[str, ...], to: str, *,
-               action: str, actor: str, note: str | None = None, **values: Any) -> str | None:
+def transition(
+    session: Session,
+    comment_id: str,
+    allowed_from: tuple[str, ...],
+    to: str,
+    *,
+    action: str,
+    actor: str,
+    note: str | None = None,
+    **values: Any,
+) -> str | None:
     """Move a comment to ``to`` if it is in one of ``allowed_from``; returns the old status or None.
 
     Does not commit: the caller commits the change together with whatever goes with it.
     """
-    current = session.execute(
-        select(Comment.status).where(Comment.id == comment_id)
-    ).scalar_one_or_none()
+    current = session.execute(select(Comment.status).where(Comment.id == comment_id)).scalar_one_or_none()
     if current is None or current not in allowed_from:
         return None
     now = utcnow()
@@ -125,36 +153,73 @@ def transition(session: Session, comment_id: str, allowed_from: tuple[str, ...],
     delta = (to == Status.PUBLISHED) - (current == Status.PUBLISHED)
     if delta:
         article_id = select(Comment.article_id).where(Comment.id == comment_id).scalar_subquery()
-        session.execute(update(Article).where(Article.id == article_id, Article.comment_count + delta >= 0)
-                        .values(comment_count=Article.comment_count + delta)
-                        .execution_options(synchronize_session=False))
-    session.add(AuditEvent(comment_id=comment_id, from_status=current, to_status=to, action=action,
-                           actor=actor, note=note, created_at=now))
+        session.execute(
+            update(Article)
+            .where(Article.id == article_id, Article.comment_count + delta >= 0)
+            .values(comment_count=Article.comment_count + delta)
+            .execution_options(synchronize_session=False)
+        )
+    session.add(
+        AuditEvent(
+            comment_id=comment_id,
+            from_status=current,
+            to_status=to,
+            action=action,
+            actor=actor,
+            note=note,
+            created_at=now,
+        )
+    )
     return current
 
 
-def publish(session: Session, comment: Comment, allowed_from: tuple[str, ...], *, action: str,
-            actor: str, note: str | None = None) -> bool:
+def publish(
+    session: Session,
+    comment: Comment,
+    allowed_from: tuple[str, ...],
+    *,
+    action: str,
+    actor: str,
+    note: str | None = None,
+) -> bool:
     """Render once, mark published (``transition`` bumps the article's count); a second call does
     nothing."""
     html = render_body(comment.body)
-    old = transition(session, comment.id, allowed_from, Status.PUBLISHED, action=action, actor=actor,
-                     note=note, body_html=html, published_at=utcnow(), decided_by=actor)
+    old = transition(
+        session,
+        comment.id,
+        allowed_from,
+        Status.PUBLISHED,
+        action=action,
+        actor=actor,
+        note=note,
+        body_html=html,
+        published_at=utcnow(),
+        decided_by=actor,
+    )
     return old is not None
 
 
-def unpublish(session: Session, comment: Comment, to: str, *, action: str, actor: str,
-              note: str | None = None) -> bool:
-    old = transition(session, comment.id, (Status.PUBLISHED,), to, action=action, actor=actor, note=note,
-                     decided_by=actor)
+def unpublish(session: Session, comment: Comment, to: str, *, action: str, actor: str, note: str | None = None) -> bool:
+    old = transition(
+        session, comment.id, (Status.PUBLISHED,), to, action=action, actor=actor, note=note, decided_by=actor
+    )
     return old is not None
 
 
 def replace_check_results(session: Session, comment_id: str, verdicts: list[Any]) -> None:
     session.query(CheckResult).filter(CheckResult.comment_id == comment_id).delete()
     for v in verdicts:
-        session.add(CheckResult(comment_id=comment_id, check=v.check, verdict=v.verdict,
-                                score=float(v.score), reason=v.reason[:5000], version=v.version))
+        session.add(
+            CheckResult(
+                comment_id=comment_id,
+                check=v.check,
+                verdict=v.verdict,
+                score=float(v.score),
+                reason=v.reason[:5000],
+                version=v.version,
+            )
+        )
 
 
 MODERATOR_MOVES: dict[str, tuple[tuple[str, ...], str]] = {
@@ -181,11 +246,20 @@ def decide(session: Session, comment: Comment, action: str, moderator: str, note
     else:
         # Whatever the status is by now (another moderator may have just published it), the
         # conditional update decides and ``transition`` keeps the count in step with it.
-        ok = transition(session, comment.id, allowed, to, action=action, actor=actor, note=note,
-                        decided_by=actor) is not None
+        ok = (
+            transition(session, comment.id, allowed, to, action=action, actor=actor, note=note, decided_by=actor)
+            is not None
+        )
     if ok and action in LEARNING_ACTIONS:
-        session.add(LabelledExample(comment_id=comment.id, author=comment.author, text=comment.body,
-                                    label=LEARNING_ACTIONS[action], source=actor))
+        session.add(
+            LabelledExample(
+                comment_id=comment.id,
+                author=comment.author,
+                text=comment.body,
+                label=LEARNING_ACTIONS[action],
+                source=actor,
+            )
+        )
     return ok
 
 
@@ -201,8 +275,7 @@ class Page:
         return max(1, math.ceil(self.total / self.per_page)) if self.per_page else 1
 
 
-def published_threads(session: Session, article: Article, page: int, per_page: int,
-                      max_depth: int = 5) -> Page:
+def published_threads(session: Session, article: Article, page: int, per_page: int, max_depth: int = 5) -> Page:
     """Top-level published comments, oldest first, each with its published replies nested.
 
     Threads render ``max_depth`` levels deep (top level = 1; WordPress's "thread comments N levels
@@ -213,13 +286,15 @@ def published_threads(session: Session, article: Article, page: int, per_page: i
     """
     max_depth = max(2, max_depth)
     rows = session.scalars(
-        select(Comment).where(Comment.article_id == article.id, Comment.status == Status.PUBLISHED)
+        select(Comment)
+        .where(Comment.article_id == article.id, Comment.status == Status.PUBLISHED)
         .order_by(Comment.created_at, Comment.id)
     ).all()
     by_id = {c.id: c for c in rows}
     # Every comment's stored parent, published or not, to walk past unpublished ones.
-    stored_parent: dict[str, str | None] = dict(session.execute(
-        select(Comment.id, Comment.parent_id).where(Comment.article_id == article.id)).tuples().all())
+    stored_parent: dict[str, str | None] = dict(
+        session.execute(select(Comment.id, Comment.parent_id).where(Comment.article_id == article.id)).tuples().all()
+    )
 
     def visible_parent(c: Comment) -> str | None:
         p, seen = c.parent_id, set()
@@ -238,9 +313,17 @@ def published_threads(session: Session, article: Article, page: int, per_page: i
         reply_to = None
         if parent is not None and parent != shown_under:
             reply_to = {"id": parent, "author": public_name(by_id[parent].author)}
-        return {"id": c.id, "author": public_name(c.author), "url": c.url, "body_html": c.body_html or "",
-                "created_at": c.created_at, "parent_id": parent, "replies": [], "in_reply_to": reply_to,
-                "parent_removed": c.parent_id is not None and c.parent_id != parent}
+        return {
+            "id": c.id,
+            "author": public_name(c.author),
+            "url": c.url,
+            "body_html": c.body_html or "",
+            "created_at": c.created_at,
+            "parent_id": parent,
+            "replies": [],
+            "in_reply_to": reply_to,
+            "parent_removed": c.parent_id is not None and c.parent_id != parent,
+        }
 
     def descendants(c: Comment) -> list[Comment]:
         found, stack = [], list(children.get(c.id, []))
@@ -260,19 +343,21 @@ def published_threads(session: Session, article: Article, page: int, per_page: i
 
     roots = children.get(None, [])
     start = (page - 1) * per_page
-    return Page([node(c, 1, None) for c in roots[start:start + per_page]], page, per_page, len(roots))
+    return Page([node(c, 1, None) for c in roots[start : start + per_page]], page, per_page, len(roots))
 
 
-def moderation_queue(session: Session, status: str, article_slug: str | None, page: int,
-                     per_page: int) -> Page:
+def moderation_queue(session: Session, status: str, article_slug: str | None, page: int, per_page: int) -> Page:
     q = select(Comment).where(Comment.status == status)
     count_q = select(func.count()).select_from(Comment).where(Comment.status == status)
     if article_slug:
         q = q.join(Article).where(Article.slug == article_slug)
         count_q = count_q.join(Article).where(Article.slug == article_slug)
     total = session.scalar(count_q) or 0
-    items = session.scalars(q.order_by(Comment.created_at, Comment.id)
-                            .offset((page - 1) * per_page).limit(per_page)).unique().all()
+    items = (
+        session.scalars(q.order_by(Comment.created_at, Comment.id).offset((page - 1) * per_page).limit(per_page))
+        .unique()
+        .all()
+    )
     return Page(list(items), page, per_page, total)
 
 
@@ -282,6 +367,7 @@ def oldest_held_age(session: Session) -> float | None:
         return None
     if oldest.tzinfo is None:
         from datetime import UTC
+
         oldest = oldest.replace(tzinfo=UTC)
     return (utcnow() - oldest).total_seconds()
 
@@ -289,10 +375,16 @@ def oldest_held_age(session: Session) -> float | None:
 def stuck_comments(session: Session, older_than: float, limit: int = 500) -> list[Comment]:
     """Comments still in received/checking after ``older_than`` seconds: the broker lost them."""
     cutoff = utcnow() - timedelta(seconds=older_than)
-    return list(session.scalars(
-        select(Comment).where(Comment.status.in_(Status.IN_FLIGHT), Comment.updated_at < cutoff)
-        .order_by(Comment.updated_at).limit(limit)
-    ).unique().all())
+    return list(
+        session.scalars(
+            select(Comment)
+            .where(Comment.status.in_(Status.IN_FLIGHT), Comment.updated_at < cutoff)
+            .order_by(Comment.updated_at)
+            .limit(limit)
+        )
+        .unique()
+        .all()
+    )
 
 
 def counts_by_status(session: Session) -> dict[str, int]:
@@ -302,6 +394,7 @@ def counts_by_status(session: Session) -> dict[str, int]:
 
 def as_aware(dt: datetime | None) -> datetime | None:
     from datetime import UTC
+
     if dt is not None and dt.tzinfo is None:
         return dt.replace(tzinfo=UTC)
     return dt
@@ -314,8 +407,9 @@ def decisions_per_day(session: Session, days: int = 14) -> list[tuple[str, dict[
     """
     since = utcnow() - timedelta(days=days)
     rows = session.execute(
-        select(AuditEvent.created_at, AuditEvent.action)
-        .where(AuditEvent.actor.like("moderator:%"), AuditEvent.created_at >= since)
+        select(AuditEvent.created_at, AuditEvent.action).where(
+            AuditEvent.actor.like("moderator:%"), AuditEvent.created_at >= since
+        )
     ).all()
     per_day: dict[str, dict[str, int]] = {}
     for created_at, action in rows:
@@ -327,10 +421,15 @@ def decisions_per_day(session: Session, days: int = 14) -> list[tuple[str, dict[
 
 def articles_with_counts(session: Session) -> list[tuple[Article, int]]:
     """Every article with the number of its held comments, for the desk's article filter."""
-    held = (select(Comment.article_id, func.count().label("n")).where(Comment.status == Status.HELD)
-            .group_by(Comment.article_id).subquery())
+    held = (
+        select(Comment.article_id, func.count().label("n"))
+        .where(Comment.status == Status.HELD)
+        .group_by(Comment.article_id)
+        .subquery()
+    )
     rows = session.execute(
-        select(Article, func.coalesce(held.c.n, 0)).outerjoin(held, held.c.article_id == Article.id)
+        select(Article, func.coalesce(held.c.n, 0))
+        .outerjoin(held, held.c.article_id == Article.id)
         .order_by(Article.slug)
     ).all()
     return [(a, int(n)) for a, n in rows]
@@ -339,13 +438,11 @@ def articles_with_counts(session: Session) -> list[tuple[Article, int]]:
 def latest_spam_model(session: Session) -> SpamModel | None:
     """The model that learned from the most moderator decisions (not the last one stored: two
     retrains can run at once, and the older one may commit second)."""
-    return session.scalar(select(SpamModel).order_by(SpamModel.last_example_id.desc(), SpamModel.id.desc())
-                          .limit(1))
+    return session.scalar(select(SpamModel).order_by(SpamModel.last_example_id.desc(), SpamModel.id.desc()).limit(1))
 
 
 def unlearned_examples(session: Session) -> int:
     """Moderators' labelled decisions that the newest model has not learned from yet."""
     latest = latest_spam_model(session)
     since = latest.last_example_id if latest else 0
-    return session.scalar(select(func.count()).select_from(LabelledExample)
-                          .where(LabelledExample.id > since)) or 0
+    return session.scalar(select(func.count()).select_from(LabelledExample).where(LabelledExample.id > since)) or 0

@@ -89,8 +89,15 @@ _LABEL = re.compile(r"^(?!-)[^\W_](?:[\w-]{0,61}[^\W_])?$")
 _TLD = re.compile(r"^(?:[^\W\d_]{2,63}|xn--[a-z0-9-]{1,59})$", re.IGNORECASE)
 # Top-level names that only ever mean a private network (RFC 6761, RFC 6762 appendix G, ICANN's
 # reserved ".internal"), so a website there is never reachable by the blog's readers.
-PRIVATE_TLDS = frozenset(SPECIAL_USE_DOMAIN_NAMES) | {"internal", "intranet", "lan", "home", "corp",
-                                                       "localdomain", "private"}
+PRIVATE_TLDS = frozenset(SPECIAL_USE_DOMAIN_NAMES) | {
+    "internal",
+    "intranet",
+    "lan",
+    "home",
+    "corp",
+    "localdomain",
+    "private",
+}
 
 
 MAX_SLUG = 200
@@ -107,8 +114,10 @@ def slug_problem(slug: str) -> str | None:
     if len(slug) > MAX_SLUG:
         return f"Longer than maximum length {MAX_SLUG}."
     if not _SLUG.fullmatch(slug):
-        return ("Use only letters, digits, '-', '_', '.' and '~', starting with a letter or a digit "
-                "(no spaces, slashes or control characters).")
+        return (
+            "Use only letters, digits, '-', '_', '.' and '~', starting with a letter or a digit "
+            "(no spaces, slashes or control characters)."
+        )
     return None
 
 
@@ -165,8 +174,12 @@ def normalise_newlines(text: str) -> str:
 def prepare(author: str, email: str, body: str, url: str | None) -> CommentFields:
     """What the API stores for what a reader typed. Idempotent: ``prepare(*prepare(...))`` changes nothing."""
     url = (url or "").strip()
-    return CommentFields(author=clean_name(author), email=email.strip(), body=normalise_newlines(body),
-                         url=with_scheme(url) if url else None)
+    return CommentFields(
+        author=clean_name(author),
+        email=email.strip(),
+        body=normalise_newlines(body),
+        url=with_scheme(url) if url else None,
+    )
 
 
 def _hostile(value: str, *, multiline: bool) -> str | None:
@@ -174,7 +187,8 @@ def _hostile(value: str, *, multiline: bool) -> str | None:
     if value.isascii():  # the usual case, scanned as bytes (several times faster than the regex)
         raw = value.encode("ascii")
         if len(raw.translate(None, _ASCII_CONTROL)) == len(raw) and (
-                multiline or not ("\n" in value or "\t" in value or "\r" in value)):
+            multiline or not ("\n" in value or "\t" in value or "\r" in value)
+        ):
             return None
     if "\x00" in value:
         return "Contains a NUL byte."
@@ -197,8 +211,11 @@ def _is_blank(text: str) -> bool:
     return not any(visible(c) for c in text)
 
 
-_BIDI_KINDS = (("\u202d\u202e", "override"), ("\u202a\u202b\u202c", "embedding"),
-               ("\u2066\u2067\u2068\u2069", "isolate"))
+_BIDI_KINDS = (
+    ("\u202d\u202e", "override"),
+    ("\u202a\u202b\u202c", "embedding"),
+    ("\u2066\u2067\u2068\u2069", "isolate"),
+)
 
 
 def _bidi_problem(text: str, pattern: re.Pattern[str]) -> str | None:
@@ -217,8 +234,14 @@ def _joiner_problem(name: str) -> str | None:
         i = m.start()
         before = name[i - 1] if i else " "
         after = name[i + 1] if i + 1 < len(name) else " "
-        if before.isascii() or after.isascii() or before.isspace() or after.isspace() or \
-                JOINERS.match(before) or JOINERS.match(after):
+        if (
+            before.isascii()
+            or after.isascii()
+            or before.isspace()
+            or after.isspace()
+            or JOINERS.match(before)
+            or JOINERS.match(after)
+        ):
             return "Contains a zero-width joiner outside a word or an emoji."
     return None
 
@@ -240,7 +263,7 @@ def name_problem(name: str) -> str | None:
     if NAME_INVISIBLE.search(name):
         return "Contains invisible characters."
     for m in _TAG_CHARS.finditer(name):
-        if not name[:m.start()].endswith(_BLACK_FLAG):
+        if not name[: m.start()].endswith(_BLACK_FLAG):
             return "Contains invisible characters."
     if "\u200c" in name or "\u200d" in name:
         problem = _joiner_problem(name)
@@ -258,8 +281,10 @@ NAME_MARKUP = "Name may not contain HTML markup (such as <b> or <script>)."
 # LDH labels and a letters-only TLD that is not special-use): checked by this regex alone, because
 # email-validator costs ~100 µs a call. Anything else goes through email-validator.
 _ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
-_PLAIN_EMAIL = re.compile(rf"^(?=.{{1,64}}@){_ATOM}(?:\.{_ATOM})*@(?=.{{4,253}}$)"
-                          r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$")
+_PLAIN_EMAIL = re.compile(
+    rf"^(?=.{{1,64}}@){_ATOM}(?:\.{_ATOM})*@(?=.{{4,253}}$)"
+    r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
+)
 _SPECIAL_TLDS = frozenset(SPECIAL_USE_DOMAIN_NAMES)
 
 
@@ -319,7 +344,7 @@ def url_problem(url: str) -> str | None:
         port = parts.port  # raises ValueError on a port that is not a number in 0-65535
     except ValueError:
         return "Not a valid URL (check the host and the port)."
-    if parts.scheme.lower() not in ("http", "https") or not url[len(parts.scheme):].startswith("://"):
+    if parts.scheme.lower() not in ("http", "https") or not url[len(parts.scheme) :].startswith("://"):
         return "Must be an http:// or https:// URL."
     if parts.username is not None or parts.password is not None or "@" in parts.netloc:
         return "Must not contain a user name or password."

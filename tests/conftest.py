@@ -29,8 +29,14 @@ BACKENDS = ["sqlite", "postgresql"]
 @pytest.fixture
 def unit_app(tmp_path: Path) -> Iterator[Flask]:
     """An app on a fresh SQLite file, no broker: for tests that need no worker."""
-    settings = load({"COMMENTQ_INSTANCE_DIR": str(tmp_path), "SECRET_KEY": "unit",
-                     "COMMENTQ_RATE_LIMIT": "1000 per minute", "COMMENTQ_LOG_JSON": "0"})
+    settings = load(
+        {
+            "COMMENTQ_INSTANCE_DIR": str(tmp_path),
+            "SECRET_KEY": "unit",
+            "COMMENTQ_RATE_LIMIT": "1000 per minute",
+            "COMMENTQ_LOG_JSON": "0",
+        }
+    )
     app = create_app(settings)
     app.config["TESTING"] = True
     upgrade(app.extensions["db"])
@@ -131,10 +137,15 @@ def wait_for(predicate: Callable[[], object], timeout: float = 10.0, interval: f
 def submit(stack: Stack, article: str) -> Callable[..., dict]:
     """POST a comment as JSON to the stack; returns the 202 body (asserts 202)."""
 
-    def _submit(body: str = "A thoughtful comment about the article.", *, author: str = "Reader",
-                email: str | None = None, slug: str | None = None, **extra: object) -> dict:
-        payload = {"author": author, "email": email or f"r-{uuid.uuid4().hex[:8]}@example.org",
-                   "body": body, **extra}
+    def _submit(
+        body: str = "A thoughtful comment about the article.",
+        *,
+        author: str = "Reader",
+        email: str | None = None,
+        slug: str | None = None,
+        **extra: object,
+    ) -> dict:
+        payload = {"author": author, "email": email or f"r-{uuid.uuid4().hex[:8]}@example.org", "body": body, **extra}
         resp = stack.http.post(f"/api/v1/articles/{slug or article}/comments", json_body=payload)
         assert resp.status == 202, resp.text
         return resp.json()
@@ -155,5 +166,7 @@ def final_status(stack: Stack) -> Callable[..., str]:
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
-    return [f"commentq backends: {', '.join(BACKENDS)}; PostgreSQL: "
-            f"{'named' if postgres_admin_url() else 'not named'}; CI={os.environ.get('CI', '')}"]
+    return [
+        f"commentq backends: {', '.join(BACKENDS)}; PostgreSQL: "
+        f"{'named' if postgres_admin_url() else 'not named'}; CI={os.environ.get('CI', '')}"
+    ]

@@ -83,8 +83,17 @@ class Http:
         self.base = base
         self.opener = urllib.request.build_opener(_NoRedirect)
 
-    def request(self, method: str, path: str, *, json_body: Any = None, form: dict | None = None,
-                raw: bytes | None = None, headers: dict[str, str] | None = None, timeout: float = 15) -> Response:
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body: Any = None,
+        form: dict | None = None,
+        raw: bytes | None = None,
+        headers: dict[str, str] | None = None,
+        timeout: float = 15,
+    ) -> Response:
         h = dict(headers or {})
         data = raw
         if json_body is not None:
@@ -123,22 +132,27 @@ class Stack:
 
     @property
     def env(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("COMMENTQ_") and k not in (
-            "DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL")}
-        env.update({
-            "DATABASE_URL": self.database_url,
-            "REDIS_URL": self.redis_url,
-            "COMMENTQ_INSTANCE_DIR": str(self.tmp / "instance"),
-            "SECRET_KEY": "test-secret-key",
-            "COMMENTQ_RATE_LIMIT": "10000 per minute",
-            "COMMENTQ_FLOOD_LIMIT": "10000 per hour",
-            "COMMENTQ_SWEEP_AFTER": "3",
-            "COMMENTQ_SWEEP_INTERVAL": "1",
-            "COMMENTQ_LOG_LEVEL": "INFO",
-            # Retraining changes verdicts; only the learning tests (own stack) ask for it.
-            "COMMENTQ_RETRAIN_EVERY": "1000000",
-            "PYTHONUNBUFFERED": "1",
-        })
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith("COMMENTQ_") and k not in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL")
+        }
+        env.update(
+            {
+                "DATABASE_URL": self.database_url,
+                "REDIS_URL": self.redis_url,
+                "COMMENTQ_INSTANCE_DIR": str(self.tmp / "instance"),
+                "SECRET_KEY": "test-secret-key",
+                "COMMENTQ_RATE_LIMIT": "10000 per minute",
+                "COMMENTQ_FLOOD_LIMIT": "10000 per hour",
+                "COMMENTQ_SWEEP_AFTER": "3",
+                "COMMENTQ_SWEEP_INTERVAL": "1",
+                "COMMENTQ_LOG_LEVEL": "INFO",
+                # Retraining changes verdicts; only the learning tests (own stack) ask for it.
+                "COMMENTQ_RETRAIN_EVERY": "1000000",
+                "PYTHONUNBUFFERED": "1",
+            }
+        )
         env.update(self.extra_env)
         return env
 
@@ -163,27 +177,71 @@ class Stack:
         log = self.tmp / f"{name}.log"
         self.logs[name] = log
         fh = open(log, "ab")  # noqa: SIM115 - the child owns it
-        proc = subprocess.Popen(cmd, env=self.env, stdout=fh, stderr=subprocess.STDOUT, cwd=str(ROOT),
-                                start_new_session=True)
+        proc = subprocess.Popen(
+            cmd, env=self.env, stdout=fh, stderr=subprocess.STDOUT, cwd=str(ROOT), start_new_session=True
+        )
         self.procs[name] = proc
         return proc
 
     def start_worker(self, name: str = "worker", concurrency: int = 2) -> subprocess.Popen:
-        proc = self._spawn(name, [sys.executable, "-m", "celery", "-A", "workers", "worker", "--loglevel",
-                                  "INFO", "--concurrency", str(concurrency), "--without-mingle",
-                                  "--without-gossip", "--hostname", f"{name}-{uuid.uuid4().hex[:6]}@%h"])
+        proc = self._spawn(
+            name,
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "workers",
+                "worker",
+                "--loglevel",
+                "INFO",
+                "--concurrency",
+                str(concurrency),
+                "--without-mingle",
+                "--without-gossip",
+                "--hostname",
+                f"{name}-{uuid.uuid4().hex[:6]}@%h",
+            ],
+        )
         self._wait_log(name, "ready.", 60)
         return proc
 
     def start_beat(self) -> subprocess.Popen:
-        return self._spawn("beat", [sys.executable, "-m", "celery", "-A", "workers", "beat", "--loglevel",
-                                    "INFO", "--schedule", str(self.tmp / "celerybeat-schedule")])
+        return self._spawn(
+            "beat",
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "workers",
+                "beat",
+                "--loglevel",
+                "INFO",
+                "--schedule",
+                str(self.tmp / "celerybeat-schedule"),
+            ],
+        )
 
     def start_web(self) -> subprocess.Popen:
         self.port = self.port or free_port()
-        proc = self._spawn("web", [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{self.port}",
-                                   "--workers", "2", "--threads", "4", "--timeout", "30",
-                                   "service:create_app()"])
+        proc = self._spawn(
+            "web",
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "--bind",
+                f"127.0.0.1:{self.port}",
+                "--workers",
+                "2",
+                "--threads",
+                "4",
+                "--timeout",
+                "30",
+                "service:create_app()",
+            ],
+        )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if proc.poll() is not None:
@@ -233,5 +291,12 @@ class Stack:
         return Http(f"http://127.0.0.1:{self.port}")
 
     def cli(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "service.cli", *args], env=self.env, cwd=str(ROOT),
-                              capture_output=True, text=True, check=check, timeout=120)
+        return subprocess.run(
+            [sys.executable, "-m", "service.cli", *args],
+            env=self.env,
+            cwd=str(ROOT),
+            capture_output=True,
+            text=True,
+            check=check,
+            timeout=120,
+        )

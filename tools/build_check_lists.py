@@ -22,8 +22,10 @@ OUT = ROOT / "workers" / "checks" / "data"
 # would hold ordinary comments, so they are left out.
 URL_WORDS = {"http", "https", "www", "com", "org", "net", "html", "php"}
 FRAGMENTS = {"t", "s", "m", "d", "ll", "re", "ve"}
-APOSTROPHELESS = re.compile(r"^(?:didnt|doesnt|dont|isnt|wasnt|couldnt|wouldnt|shouldnt|arent|havent|hasnt|"
-                            r"wont|cant|im|ive|youve|youre|youll|theyre|thats|its|ofcourse)$")
+APOSTROPHELESS = re.compile(
+    r"^(?:didnt|doesnt|dont|isnt|wasnt|couldnt|wouldnt|shouldnt|arent|havent|hasnt|"
+    r"wont|cant|im|ive|youve|youre|youll|theyre|thats|its|ofcourse)$"
+)
 ORDINARY = {"longer", "artikel"}
 PHRASE = re.compile(r"[^\W_]+(?: [^\W_]+)*")
 
@@ -73,13 +75,25 @@ def main() -> int:
         return 1
     header = "# Derived by tools/build_check_lists.py from ../shared/data/spam/lists/{src}; licence: {lic}\n"
     for name, src, lic, items in (
-        ("disallowed_keys.txt", "wordpress_comment_blacklist_splorp.txt", "MIT, (c) 2011-2025 Grant Hutchinson "
-         "(LICENSE-wordpress_comment_blacklist_splorp.txt)", disallowed_keys()),
-        ("news_domains.txt", "news_sources_newspaper_popular.txt + news_sources_wikipedia_perennial.csv",
-         "MIT, (c) 2013 Lucas Ou-Yang (LICENSE-news_sources_newspaper_popular.txt) and CC BY-SA 3.0 "
-         "(Wikipedia:Reliable sources/Perennial sources)", news_domains()),
-        ("spam_domains.txt", "referrer_spam_domains_matomo.txt", "public domain (Matomo referrer-spam list)",
-         spam_domains()),
+        (
+            "disallowed_keys.txt",
+            "wordpress_comment_blacklist_splorp.txt",
+            "MIT, (c) 2011-2025 Grant Hutchinson (LICENSE-wordpress_comment_blacklist_splorp.txt)",
+            disallowed_keys(),
+        ),
+        (
+            "news_domains.txt",
+            "news_sources_newspaper_popular.txt + news_sources_wikipedia_perennial.csv",
+            "MIT, (c) 2013 Lucas Ou-Yang (LICENSE-news_sources_newspaper_popular.txt) and CC BY-SA 3.0 "
+            "(Wikipedia:Reliable sources/Perennial sources)",
+            news_domains(),
+        ),
+        (
+            "spam_domains.txt",
+            "referrer_spam_domains_matomo.txt",
+            "public domain (Matomo referrer-spam list)",
+            spam_domains(),
+        ),
     ):
         (OUT / name).write_text(header.format(src=src, lic=lic) + "\n".join(items) + "\n", encoding="utf-8")
         print(name, len(items))

@@ -51,9 +51,11 @@ MODERATOR_WEIGHT = 3.0  # a moderator's decision counts as much as this many (av
 SYNTHETIC_WEIGHT = 0.5  # templated rows: coverage, not evidence; half a source's weight
 C = 10.0
 NORM = "l2"
-ATTRIBUTION = ("Trained on the YouTube Spam Collection (Alberto, Lochter, Almeida, ICMLA 2015; UCI ML Repository, "
-               "CC BY 4.0), Wikipedia talk-page and Stack Exchange contributions (CC BY-SA), the SMS Spam "
-               "Collection v.1 (Almeida, Gomez Hidalgo) and moderators' decisions; see LICENSES/NOTICE.md.")
+ATTRIBUTION = (
+    "Trained on the YouTube Spam Collection (Alberto, Lochter, Almeida, ICMLA 2015; UCI ML Repository, "
+    "CC BY 4.0), Wikipedia talk-page and Stack Exchange contributions (CC BY-SA), the SMS Spam "
+    "Collection v.1 (Almeida, Gomez Hidalgo) and moderators' decisions; see LICENSES/NOTICE.md."
+)
 
 # Bounded, linear-time: a tag never spans another "<".
 _TAG = re.compile(r"<[^<>]{0,2000}>")
@@ -64,7 +66,7 @@ _WORD = re.compile(r"(?u)\b\w+\b")
 def _is_address(word: str) -> bool:
     """An e-mail address typed as a word (the link finder leaves addresses alone)."""
     at = word.find("@")
-    return at > 0 and "." in word[at + 1:].strip(".,;:!?)")
+    return at > 0 and "." in word[at + 1 :].strip(".,;:!?)")
 
 
 def preprocess(text: str) -> str:
@@ -80,7 +82,7 @@ def preprocess(text: str) -> str:
     if found:
         parts, at = [], 0
         for link in found:
-            parts.append(text[at:link.start])
+            parts.append(text[at : link.start])
             at = link.end
         parts.append(text[at:])
         text = " ".join(parts)
@@ -93,7 +95,7 @@ def word_features(text: str) -> set[str]:
     tokens = _WORD.findall(text)
     feats = set(tokens)
     for n in (2, 3):
-        feats.update(" ".join(tokens[i:i + n]) for i in range(len(tokens) - n + 1))
+        feats.update(" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
     return feats
 
 
@@ -102,7 +104,7 @@ def char_features(text: str) -> set[str]:
     A set: features are binary, and a set comprehension is the cheapest way to build them."""
     padded = f" {text} "
     n_chars = len(padded)
-    return {padded[i:i + n] for n in (2, 3, 4, 5) for i in range(n_chars - n + 1)}
+    return {padded[i : i + n] for n in (2, 3, 4, 5) for i in range(n_chars - n + 1)}
 
 
 ANALYZERS = {"word": word_features, "char": char_features}
@@ -131,8 +133,10 @@ class Model:
         # One dict probe per n-gram: the value packs idf * weight (real) and idf ** 2 (imaginary),
         # and complex addition adds both parts in one C-level ``sum``.
         l1 = self.norm == "l1"
-        self._fast = [(ANALYZERS[kind], {f: complex(i * w, i if l1 else i * i) for f, (i, w) in t.items()})
-                      for kind, t in self.tables.items()]
+        self._fast = [
+            (ANALYZERS[kind], {f: complex(i * w, i if l1 else i * i) for f, (i, w) in t.items()})
+            for kind, t in self.tables.items()
+        ]
 
     def probability(self, text: str, keep: dict[str, Any] | None = None) -> float:
         """P(spam) for a raw comment text; the same as scikit-learn's predict_proba. ``keep``, when
@@ -152,12 +156,20 @@ class Model:
         return e / (1.0 + e)
 
     def to_bytes(self) -> bytes:
-        doc = {"format": FORMAT, "version": self.version, "intercept": self.intercept,
-               "examples": self.examples, "last_example_id": self.last_example_id,
-               "attribution": ATTRIBUTION, "features": FEATURES,
-               "calibration": [round(self.calibration[0], 9), round(self.calibration[1], 9)], "norm": self.norm,
-               "tables": {k: {f: [round(i, 6), round(w, 6)] for f, (i, w) in sorted(t.items())}
-                          for k, t in self.tables.items()}}
+        doc = {
+            "format": FORMAT,
+            "version": self.version,
+            "intercept": self.intercept,
+            "examples": self.examples,
+            "last_example_id": self.last_example_id,
+            "attribution": ATTRIBUTION,
+            "features": FEATURES,
+            "calibration": [round(self.calibration[0], 9), round(self.calibration[1], 9)],
+            "norm": self.norm,
+            "tables": {
+                k: {f: [round(i, 6), round(w, 6)] for f, (i, w) in sorted(t.items())} for k, t in self.tables.items()
+            },
+        }
         raw = json.dumps(doc, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
         return gzip.compress(raw, compresslevel=9, mtime=0)
 
@@ -171,8 +183,15 @@ class Model:
         if unknown:
             raise ValueError(f"unknown analyzers in spam model: {sorted(unknown)}")
         a, b = doc.get("calibration", (1.0, 0.0))
-        return cls(doc["version"], float(doc["intercept"]), tables, int(doc.get("examples", 0)),
-                   int(doc.get("last_example_id", 0)), (float(a), float(b)), str(doc.get("norm", "l2")))
+        return cls(
+            doc["version"],
+            float(doc["intercept"]),
+            tables,
+            int(doc.get("examples", 0)),
+            int(doc.get("last_example_id", 0)),
+            (float(a), float(b)),
+            str(doc.get("norm", "l2")),
+        )
 
 
 def _files(paths: Iterable[str | Path]) -> list[Path]:
@@ -218,16 +237,19 @@ def read_sources(paths: Iterable[str | Path], *, body_only: bool = True) -> list
     return rows
 
 
-def source_weights(sources: Sequence[str], labels: Sequence[int],
-                   synthetic_weight: float = SYNTHETIC_WEIGHT) -> list[float]:
+def source_weights(
+    sources: Sequence[str], labels: Sequence[int], synthetic_weight: float = SYNTHETIC_WEIGHT
+) -> list[float]:
     """One weight per row such that every (source, class) group weighs the same (synthetic groups
     ``synthetic_weight`` times that), both classes weigh the same, and the mean weight is 1: the
     largest source (2,995 Stack Exchange spam posts) does not get to define "spam" by its style."""
     groups: dict[tuple[str, int], int] = {}
     for s, y in zip(sources, labels, strict=True):
         groups[(s, y)] = groups.get((s, y), 0) + 1
-    raw = [(synthetic_weight if s.startswith(SYNTHETIC) else 1.0) / groups[(s, y)]
-           for s, y in zip(sources, labels, strict=True)]
+    raw = [
+        (synthetic_weight if s.startswith(SYNTHETIC) else 1.0) / groups[(s, y)]
+        for s, y in zip(sources, labels, strict=True)
+    ]
     per_class = [sum(w for w, y in zip(raw, labels, strict=True) if y == c) for c in (0, 1)]
     present = sum(1 for t in per_class if t > 0) or 1
     scale = [len(raw) / (present * t) if t else 0.0 for t in per_class]
@@ -326,8 +348,14 @@ class Fitted:
         return self.clf.decision_function(hstack([v.matrix(pre) for v in self.vocabs]).tocsr())
 
 
-def fit(texts: Sequence[str], labels: Sequence[int], weights: Sequence[float] | None = None,
-        sources: Sequence[str] | None = None, *, pre: Sequence[str] | None = None) -> Fitted:
+def fit(
+    texts: Sequence[str],
+    labels: Sequence[int],
+    weights: Sequence[float] | None = None,
+    sources: Sequence[str] | None = None,
+    *,
+    pre: Sequence[str] | None = None,
+) -> Fitted:
     """Fit TF-IDF (word 1-3 + char 2-5, binary tf, l2 per analyzer) and a logistic regression;
     deterministic. With ``sources``, an n-gram is kept only if it occurs in at least ``MIN_SOURCES``
     of them (twice in each): a word only one site uses ("qubit", "WP:NPOV") is that site's style,
@@ -346,8 +374,14 @@ def fit(texts: Sequence[str], labels: Sequence[int], weights: Sequence[float] | 
     return Fitted(vocabs, clf)
 
 
-def export(fitted: Fitted, pre_labels: Iterable[tuple[str, int]], calibration: tuple[float, float] = (1.0, 0.0),
-           *, examples: int = 0, last_example_id: int = 0) -> Model:
+def export(
+    fitted: Fitted,
+    pre_labels: Iterable[tuple[str, int]],
+    calibration: tuple[float, float] = (1.0, 0.0),
+    *,
+    examples: int = 0,
+    last_example_id: int = 0,
+) -> Model:
     """The pure-Python model of a fit, with Platt's ``(a, b)`` folded in: P = sigmoid(a * z + b)."""
     a, b = calibration
     coef = fitted.clf.coef_[0]
@@ -364,14 +398,23 @@ def export(fitted: Fitted, pre_labels: Iterable[tuple[str, int]], calibration: t
     return model
 
 
-def train(texts: Sequence[str], labels: Sequence[int], weights: Sequence[float] | None = None, *,
-          sources: Sequence[str] | None = None, calibration: tuple[float, float] = (1.0, 0.0),
-          examples: int = 0, last_example_id: int = 0, pre: Sequence[str] | None = None) -> Model:
+def train(
+    texts: Sequence[str],
+    labels: Sequence[int],
+    weights: Sequence[float] | None = None,
+    *,
+    sources: Sequence[str] | None = None,
+    calibration: tuple[float, float] = (1.0, 0.0),
+    examples: int = 0,
+    last_example_id: int = 0,
+    pre: Sequence[str] | None = None,
+) -> Model:
     """Fit (see :func:`fit`) and export with the given calibration; deterministic."""
     pre = [preprocess(t) for t in texts] if pre is None else pre
     fitted = fit(texts, labels, weights, sources, pre=pre)
-    return export(fitted, zip(pre, labels, strict=True), calibration,
-                  examples=examples, last_example_id=last_example_id)
+    return export(
+        fitted, zip(pre, labels, strict=True), calibration, examples=examples, last_example_id=last_example_id
+    )
 
 
 def platt(z: Sequence[float], labels: Sequence[int], weights: Sequence[float] | None = None) -> tuple[float, float]:
@@ -381,13 +424,17 @@ def platt(z: Sequence[float], labels: Sequence[int], weights: Sequence[float] | 
     from sklearn.linear_model import LogisticRegression
 
     lr = LogisticRegression(C=1e6, max_iter=1000)
-    lr.fit(np.asarray(z, float).reshape(-1, 1), np.asarray(labels),
-           sample_weight=None if weights is None else np.asarray(weights, float))
+    lr.fit(
+        np.asarray(z, float).reshape(-1, 1),
+        np.asarray(labels),
+        sample_weight=None if weights is None else np.asarray(weights, float),
+    )
     return float(lr.coef_[0, 0]), float(lr.intercept_[0])
 
 
-def train_sources(rows: Sequence[CorpusRow], *, z: Sequence[float] | None = None,
-                  tested: Sequence[int] | None = None) -> Model:
+def train_sources(
+    rows: Sequence[CorpusRow], *, z: Sequence[float] | None = None, tested: Sequence[int] | None = None
+) -> Model:
     """The shipped model: leave-one-source-out decision values (``z`` for the ``tested`` rows,
     computed by ``workers.loso.out_of_source`` unless given) give Platt's calibration, then one fit
     on every row (source-balanced weights) with that calibration folded in."""
@@ -430,8 +477,14 @@ def _shipped_pre() -> list[str]:
     return _rows_pre
 
 
-def retrain_with(texts: Sequence[str], labels: Sequence[int], *, last_example_id: int = 0,
-                 base: Sequence[CorpusRow] | None = None, calibration: tuple[float, float] | None = None) -> Model:
+def retrain_with(
+    texts: Sequence[str],
+    labels: Sequence[int],
+    *,
+    last_example_id: int = 0,
+    base: Sequence[CorpusRow] | None = None,
+    calibration: tuple[float, float] | None = None,
+) -> Model:
     """The model a retrain stores: the shipped corpus (source-balanced) plus moderators' examples
     (``MODERATOR_WEIGHT`` each, source ``moderator``), with the shipped model's calibration. The one
     code path of ``workers/learning.py`` and of ``commentq spam evaluate --learn``."""
@@ -440,10 +493,16 @@ def retrain_with(texts: Sequence[str], labels: Sequence[int], *, last_example_id
     calibration = shipped_model().calibration if calibration is None else calibration
     sources = [r.source for r in base]
     weights = source_weights(sources, [r.label for r in base]) + [MODERATOR_WEIGHT] * len(texts)
-    return train([r.text for r in base] + list(texts), [r.label for r in base] + list(labels), weights,
-                 sources=sources + [MODERATOR] * len(texts), calibration=calibration,
-                 examples=len(texts), last_example_id=last_example_id,
-                 pre=base_pre + [preprocess(t) for t in texts])
+    return train(
+        [r.text for r in base] + list(texts),
+        [r.label for r in base] + list(labels),
+        weights,
+        sources=sources + [MODERATOR] * len(texts),
+        calibration=calibration,
+        examples=len(texts),
+        last_example_id=last_example_id,
+        pre=base_pre + [preprocess(t) for t in texts],
+    )
 
 
 _shipped: Model | None = None
@@ -466,8 +525,12 @@ def corpus_csv(rows: Iterable[tuple[str, str, int]]) -> str:
 
 
 def describe(model: Model) -> dict[str, Any]:
-    return {"version": model.version, "features": {k: len(t) for k, t in model.tables.items()},
-            "examples": model.examples, "last_example_id": model.last_example_id}
+    return {
+        "version": model.version,
+        "features": {k: len(t) for k, t in model.tables.items()},
+        "examples": model.examples,
+        "last_example_id": model.last_example_id,
+    }
 
 
 def explain(model: Model, text: str, k: int = 3, kept: dict[str, Any] | None = None) -> list[str]:

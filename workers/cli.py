@@ -34,10 +34,18 @@ def spam() -> None:
 
 @spam.command("train")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True))
-@click.option("--out", type=click.Path(dir_okay=False), default=None,
-              help="Where to write the model (default: the shipped workers/models/spam-model.json.gz).")
-@click.option("--loso-out", type=click.Path(dir_okay=False), default=None,
-              help="Also write the leave-one-source-out decision values (JSON) for `spam loso --scores`.")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Where to write the model (default: the shipped workers/models/spam-model.json.gz).",
+)
+@click.option(
+    "--loso-out",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Also write the leave-one-source-out decision values (JSON) for `spam loso --scores`.",
+)
 def train_cmd(paths: tuple[str, ...], out: str | None, loso_out: str | None) -> None:
     """Train the shipped model from corpus CSVs or folders (default: the shipped corpus,
     workers/models/corpus/): leave-one-source-out runs give the calibration, then one fit on all
@@ -54,14 +62,27 @@ def train_cmd(paths: tuple[str, ...], out: str | None, loso_out: str | None) -> 
     target = Path(out) if out else SHIPPED_MODEL
     blob = model.to_bytes()
     target.write_bytes(blob)
-    click.echo(json.dumps({**describe(model), "calibration": model.calibration, "file": str(target),
-                           "bytes": len(blob), "seconds": round(time.perf_counter() - t0, 2)}))
+    click.echo(
+        json.dumps(
+            {
+                **describe(model),
+                "calibration": model.calibration,
+                "file": str(target),
+                "bytes": len(blob),
+                "seconds": round(time.perf_counter() - t0, 2),
+            }
+        )
+    )
 
 
 @spam.command("loso")
 @click.argument("paths", nargs=-1, type=click.Path(exists=True))
-@click.option("--scores", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="Decision values written by `spam train --loso-out` (else the folds are trained now).")
+@click.option(
+    "--scores",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="Decision values written by `spam train --loso-out` (else the folds are trained now).",
+)
 @click.option("--spam-threshold", "spam_t", type=float, default=None, help="Reject threshold (default: settings).")
 @click.option("--hold-threshold", "hold_t", type=float, default=None, help="Hold threshold (default: settings).")
 def loso_cmd(paths: tuple[str, ...], scores: str | None, spam_t: float | None, hold_t: float | None) -> None:
@@ -78,8 +99,13 @@ def loso_cmd(paths: tuple[str, ...], scores: str | None, spam_t: float | None, h
             raise click.ClickException(f"{scores} was computed on {doc.get('rows')} rows, not these {len(rows)}")
         z, tested = doc["z"], doc["tested"]
     settings = _settings()
-    result = report(rows, spam=settings.classifier_spam if spam_t is None else spam_t,
-                    hold=settings.classifier_hold if hold_t is None else hold_t, z=z, tested=tested)
+    result = report(
+        rows,
+        spam=settings.classifier_spam if spam_t is None else spam_t,
+        hold=settings.classifier_hold if hold_t is None else hold_t,
+        z=z,
+        tested=tested,
+    )
     click.echo(json.dumps(result, indent=1))
 
 
@@ -100,21 +126,56 @@ def retrain_cmd() -> None:
 
 @spam.command("evaluate")
 @click.argument("csv_file", type=click.Path(exists=True, dir_okay=False))
-@click.option("--model", "model_path", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="Evaluate this model file instead of the shipped one.")
-@click.option("--rows", "rows_out", type=click.Path(dir_okay=False, writable=True), default=None,
-              help="Write each row's outcome and every check's verdict, score and reason to this CSV.")
-@click.option("--learn", is_flag=True, default=False,
-              help="Replay moderators: held and rejected rows are labelled as they arrive and the model "
-                   "retrains as in production; adds the figures per slice of the file (learning curve).")
-@click.option("--retrain-every", type=click.IntRange(min=1), default=None,
-              help="With --learn: retrain after this many new labels (default: COMMENTQ_RETRAIN_EVERY).")
-@click.option("--slices", type=click.IntRange(min=1), default=10, show_default=True,
-              help="With --learn: how many consecutive slices the learning curve has.")
-@click.option("--corpus", "corpus", multiple=True, type=click.Path(exists=True),
-              help="With --learn: retrain on this corpus (CSV or folder) instead of the shipped one.")
-def evaluate_cmd(csv_file: str, model_path: str | None, rows_out: str | None, learn: bool,
-                 retrain_every: int | None, slices: int, corpus: tuple[str, ...]) -> None:
+@click.option(
+    "--model",
+    "model_path",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="Evaluate this model file instead of the shipped one.",
+)
+@click.option(
+    "--rows",
+    "rows_out",
+    type=click.Path(dir_okay=False, writable=True),
+    default=None,
+    help="Write each row's outcome and every check's verdict, score and reason to this CSV.",
+)
+@click.option(
+    "--learn",
+    is_flag=True,
+    default=False,
+    help="Replay moderators: held and rejected rows are labelled as they arrive and the model "
+    "retrains as in production; adds the figures per slice of the file (learning curve).",
+)
+@click.option(
+    "--retrain-every",
+    type=click.IntRange(min=1),
+    default=None,
+    help="With --learn: retrain after this many new labels (default: COMMENTQ_RETRAIN_EVERY).",
+)
+@click.option(
+    "--slices",
+    type=click.IntRange(min=1),
+    default=10,
+    show_default=True,
+    help="With --learn: how many consecutive slices the learning curve has.",
+)
+@click.option(
+    "--corpus",
+    "corpus",
+    multiple=True,
+    type=click.Path(exists=True),
+    help="With --learn: retrain on this corpus (CSV or folder) instead of the shipped one.",
+)
+def evaluate_cmd(
+    csv_file: str,
+    model_path: str | None,
+    rows_out: str | None,
+    learn: bool,
+    retrain_every: int | None,
+    slices: int,
+    corpus: tuple[str, ...],
+) -> None:
     """Run the real check pipeline on a labelled CSV (CONTENT, CLASS; optional AUTHOR, URL, EMAIL,
     DATE, ARTICLE, ARTICLE_TEXT) and print one JSON object with the counts, precision, recall, F1 and
     false-positive rate (CONTRACT.md "Spam corpus format")."""
@@ -129,9 +190,16 @@ def evaluate_cmd(csv_file: str, model_path: str | None, rows_out: str | None, le
         raise click.ClickException(f"{csv_file}: no rows with CONTENT and CLASS (0 or 1)")
     settings = _settings()
     try:
-        result = evaluate(rows, config=PolicyConfig.from_settings(settings), model_path=model_path,
-                          rows_out=rows_out, learn=learn, slices=slices, corpus=corpus or None,
-                          retrain_every=retrain_every or getattr(settings, "retrain_every", 5))
+        result = evaluate(
+            rows,
+            config=PolicyConfig.from_settings(settings),
+            model_path=model_path,
+            rows_out=rows_out,
+            learn=learn,
+            slices=slices,
+            corpus=corpus or None,
+            retrain_every=retrain_every or getattr(settings, "retrain_every", 5),
+        )
     except OSError as exc:
         raise click.ClickException(str(exc)) from exc
     sys.stdout.write(json.dumps(result) + "\n")

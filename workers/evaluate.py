@@ -91,8 +91,19 @@ def read_rows(path: str | Path) -> list[Row]:
                 value = (rec.get(name) or "").strip()
                 return value or None
 
-            rows.append(Row(line, rec.get("CONTENT") or "", int(label), (rec.get("AUTHOR") or "").strip(),
-                            opt("URL"), opt("EMAIL"), date, opt("ARTICLE"), rec.get("ARTICLE_TEXT") or None))
+            rows.append(
+                Row(
+                    line,
+                    rec.get("CONTENT") or "",
+                    int(label),
+                    (rec.get("AUTHOR") or "").strip(),
+                    opt("URL"),
+                    opt("EMAIL"),
+                    date,
+                    opt("ARTICLE"),
+                    rec.get("ARTICLE_TEXT") or None,
+                )
+            )
     undated = next((r for r in rows if r.date is None), None)
     if undated is not None and any(r.date for r in rows):
         raise CorpusError(f"{path}, line {undated.line}: no DATE, but other rows have one (replay needs every date)")
@@ -111,21 +122,36 @@ def figures(tally: Counter[str]) -> dict[str, Any]:
     recall = _ratio(tp, spam_n)
     f1 = round(2 * precision * recall / (precision + recall), 4) if precision + recall else 0.0
     return {
-        "rows": spam_n + ham_n, "spam": spam_n, "ham": ham_n,
-        "spam_published": tally["spam_published"], "spam_held": tally["spam_held"],
-        "spam_rejected": tally["spam_rejected"], "ham_published": tally["ham_published"],
-        "ham_held": tally["ham_held"], "ham_rejected": tally["ham_rejected"],
-        "precision": precision, "recall": recall, "f1": f1,
+        "rows": spam_n + ham_n,
+        "spam": spam_n,
+        "ham": ham_n,
+        "spam_published": tally["spam_published"],
+        "spam_held": tally["spam_held"],
+        "spam_rejected": tally["spam_rejected"],
+        "ham_published": tally["ham_published"],
+        "ham_held": tally["ham_held"],
+        "ham_rejected": tally["ham_rejected"],
+        "precision": precision,
+        "recall": recall,
+        "f1": f1,
         "false_positive_rate": _ratio(fp, ham_n),
         "spam_not_published": _ratio(tally["spam_held"] + tally["spam_rejected"], spam_n),
         "ham_published_rate": _ratio(tally["ham_published"], ham_n),
     }
 
 
-def evaluate(rows: Sequence[Row], *, config: Any = None, model_path: str | None = None,
-             rows_out: str | Path | None = None, learn: bool = False, retrain_every: int = 5,
-             slices: int = 10, corpus: Sequence[str | Path] | None = None,
-             checks: Sequence[Any] | None = None) -> dict[str, Any]:
+def evaluate(
+    rows: Sequence[Row],
+    *,
+    config: Any = None,
+    model_path: str | None = None,
+    rows_out: str | Path | None = None,
+    learn: bool = False,
+    retrain_every: int = 5,
+    slices: int = 10,
+    corpus: Sequence[str | Path] | None = None,
+    checks: Sequence[Any] | None = None,
+) -> dict[str, Any]:
     """Run the pipeline on ``rows``; the JSON object ``spam evaluate`` prints (see the module doc).
     ``corpus`` replaces the shipped training corpus for ``learn``'s retrains; ``checks`` the default
     checks (the classifier among them gets the run's model)."""
@@ -165,18 +191,35 @@ def evaluate(rows: Sequence[Row], *, config: Any = None, model_path: str | None 
     if rows_out is not None:
         handle = stack.enter_context(Path(rows_out).open("w", encoding="utf-8", newline=""))  # noqa: SIM115
         out = csv.writer(handle)
-        out.writerow(["LINE", "CLASS", "AUTHOR", "STATUS", "DECIDED_BY", "REASON", "MODEL",
-                      *[f"{c.name}_{k}" for c in checks for k in ("verdict", "score", "reason")]])
+        out.writerow(
+            [
+                "LINE",
+                "CLASS",
+                "AUTHOR",
+                "STATUS",
+                "DECIDED_BY",
+                "REASON",
+                "MODEL",
+                *[f"{c.name}_{k}" for c in checks for k in ("verdict", "score", "reason")],
+            ]
+        )
     t0 = time.perf_counter()
     with stack:
         for position, i in enumerate(order):
             row = rows[i]
             article_id = articles.setdefault(row.article or "", len(articles) + 1)
             cid = f"row-{row.line}"
-            sub = Submission(id=cid, article_id=article_id, author=row.author or "anonymous",
-                             email=row.email or f"row-{row.line}@example.org", body=row.text, url=row.url,
-                             created_at=row.date or START + timedelta(seconds=position),
-                             article_title=row.article, article_text=row.article_text)
+            sub = Submission(
+                id=cid,
+                article_id=article_id,
+                author=row.author or "anonymous",
+                email=row.email or f"row-{row.line}@example.org",
+                body=row.text,
+                url=row.url,
+                created_at=row.date or START + timedelta(seconds=position),
+                article_title=row.article,
+                article_text=row.article_text,
+            )
             outcome = pipeline.run(sub, CheckContext(config=config, history=history, offline=True))
             status = outcome.decision.status
             kind = "spam" if row.label == 1 else "ham"
@@ -188,26 +231,52 @@ def evaluate(rows: Sequence[Row], *, config: Any = None, model_path: str | None 
                     by_check.setdefault(name, Counter())[f"{kind}_{status}"] += 1
             model_version = next((v.version for v in outcome.verdicts if v.version), None)
             version = version or model_version
-            history.remember(article_id, content_hash(row.text), cid, body=row.text, author=sub.author,
-                             email=sub.email, url=row.url, created_at=sub.created_at, status=status)
+            history.remember(
+                article_id,
+                content_hash(row.text),
+                cid,
+                body=row.text,
+                author=sub.author,
+                email=sub.email,
+                url=row.url,
+                created_at=sub.created_at,
+                status=status,
+            )
             if out is not None:
                 cells = [x for v in outcome.verdicts for x in (v.verdict, v.score, v.reason)]
-                out.writerow([row.line, row.label, row.author, status, outcome.decision.decided_by,
-                              outcome.decision.reason, model_version, *cells])
+                out.writerow(
+                    [
+                        row.line,
+                        row.label,
+                        row.author,
+                        status,
+                        outcome.decision.decided_by,
+                        outcome.decision.reason,
+                        model_version,
+                        *cells,
+                    ]
+                )
             if learn and status in (Status.HELD, Status.REJECTED):
                 # The moderator's decision: "spam" (rejects and labels) or "not spam" (publishes).
                 history.mark(cid, spam=row.label == 1)
                 texts.append(row.text)
                 labels.append(row.label)
                 if len(texts) - learned_at >= retrain_every:
-                    model = retrain_with(texts, labels, last_example_id=len(texts), base=base,
-                                         calibration=calibration)
+                    model = retrain_with(texts, labels, last_example_id=len(texts), base=base, calibration=calibration)
                     history.models.append(model.to_bytes())  # as the database hands it to workers
                     learned_at = len(texts)
                     retrains += 1
             if learn and (position + 1) * n_slices // len(rows) > len(curve):
-                curve.append({"slice": len(curve) + 1, "last_row": position + 1, **figures(part),
-                              "labels": len(texts), "retrains": retrains, "model_version": model_version})
+                curve.append(
+                    {
+                        "slice": len(curve) + 1,
+                        "last_row": position + 1,
+                        **figures(part),
+                        "labels": len(texts),
+                        "retrains": retrains,
+                        "model_version": model_version,
+                    }
+                )
                 part = Counter()
     seconds = time.perf_counter() - t0
     result = {
@@ -217,6 +286,11 @@ def evaluate(rows: Sequence[Row], *, config: Any = None, model_path: str | None 
         "comments_per_second": round(len(rows) / seconds, 1) if seconds else None,
     }
     if learn:
-        result["learning"] = {"labels": len(texts), "retrains": retrains, "retrain_every": retrain_every,
-                              "final_model_version": cache.get(history).version, "curve": curve}
+        result["learning"] = {
+            "labels": len(texts),
+            "retrains": retrains,
+            "retrain_every": retrain_every,
+            "final_model_version": cache.get(history).version,
+            "curve": curve,
+        }
     return result

@@ -49,11 +49,13 @@ class EarlierText:
 
 
 class History(Protocol):
-    def exact_duplicate(self, article_id: int, digest: str, exclude_id: str,
-                        before: datetime | None = None) -> bool: ...
+    def exact_duplicate(
+        self, article_id: int, digest: str, exclude_id: str, before: datetime | None = None
+    ) -> bool: ...
 
-    def duplicate_senders(self, article_id: int, digest: str, exclude_id: str,
-                          before: datetime | None = None, limit: int = 20) -> list[Sender]: ...
+    def duplicate_senders(
+        self, article_id: int, digest: str, exclude_id: str, before: datetime | None = None, limit: int = 20
+    ) -> list[Sender]: ...
 
     def recent_count(self, *, ip: str | None, email: str | None, since: datetime, exclude_id: str) -> int: ...
 
@@ -68,8 +70,15 @@ class History(Protocol):
 
     def spam_texts(self, limit: int = 300) -> list[str]: ...
 
-    def near_copies(self, marks: frozenset[int], since: datetime, exclude_id: str, threshold: float,
-                    limit: int = 200, length: int | None = None) -> int: ...
+    def near_copies(
+        self,
+        marks: frozenset[int],
+        since: datetime,
+        exclude_id: str,
+        threshold: float,
+        limit: int = 200,
+        length: int | None = None,
+    ) -> int: ...
 
     def near_spam(self, marks: frozenset[int], threshold: float, limit: int = 300) -> bool: ...
 
@@ -95,12 +104,12 @@ class DbHistory:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def exact_duplicate(self, article_id: int, digest: str, exclude_id: str,
-                        before: datetime | None = None) -> bool:
+    def exact_duplicate(self, article_id: int, digest: str, exclude_id: str, before: datetime | None = None) -> bool:
         return bool(self.duplicate_senders(article_id, digest, exclude_id, before, limit=1))
 
-    def duplicate_senders(self, article_id: int, digest: str, exclude_id: str,
-                          before: datetime | None = None, limit: int = 20) -> list[Sender]:
+    def duplicate_senders(
+        self, article_id: int, digest: str, exclude_id: str, before: datetime | None = None, limit: int = 20
+    ) -> list[Sender]:
         # Only earlier comments count, so two copies checked at once do not reject each other.
         q = select(Comment.author, Comment.email, Comment.parent_id).where(
             Comment.article_id == article_id,
@@ -121,11 +130,16 @@ class DbHistory:
             conds.append(func.lower(Comment.email) == email.lower())
         counts = [
             self.session.scalar(
-                select(func.count()).select_from(Comment).where(
-                    cond, Comment.created_at >= since, Comment.id != exclude_id,
+                select(func.count())
+                .select_from(Comment)
+                .where(
+                    cond,
+                    Comment.created_at >= since,
+                    Comment.id != exclude_id,
                     Comment.status != Status.REJECTED,
                 )
-            ) or 0
+            )
+            or 0
             for cond in conds
         ]
         return max(counts)
@@ -133,17 +147,25 @@ class DbHistory:
     def standing(self, *, email: str | None, ip: str | None, url: str | None, exclude_id: str) -> Standing:
         approved = 0
         if email:
-            approved = self.session.scalar(
-                select(func.count()).select_from(Comment).where(
-                    func.lower(Comment.email) == email.lower(), Comment.status == Status.PUBLISHED,
-                    Comment.id != exclude_id)
-            ) or 0
+            approved = (
+                self.session.scalar(
+                    select(func.count())
+                    .select_from(Comment)
+                    .where(
+                        func.lower(Comment.email) == email.lower(),
+                        Comment.status == Status.PUBLISHED,
+                        Comment.id != exclude_id,
+                    )
+                )
+                or 0
+            )
         # A comment counts as marked spam when a moderator labelled it spam and it is still rejected
         # (a later approve undoes the mark).
-        marked = (select(Comment.email, Comment.ip, Comment.url)
-                  .join(LabelledExample, LabelledExample.comment_id == Comment.id)
-                  .where(LabelledExample.label == 1, Comment.status == Status.REJECTED,
-                         Comment.id != exclude_id))
+        marked = (
+            select(Comment.email, Comment.ip, Comment.url)
+            .join(LabelledExample, LabelledExample.comment_id == Comment.id)
+            .where(LabelledExample.label == 1, Comment.status == Status.REJECTED, Comment.id != exclude_id)
+        )
         conds = []
         if email:
             conds.append(func.lower(Comment.email) == email.lower())
@@ -161,18 +183,30 @@ class DbHistory:
                 spam_url += bool(norm and _norm_url(u) == norm)
         ip_senders = 0
         if spam_ip:
-            others = select(func.lower(Comment.email)).where(
-                Comment.ip == ip, Comment.status == Status.PUBLISHED,
-                func.lower(Comment.email) != (email or "").lower()).distinct().limit(10).subquery()
+            others = (
+                select(func.lower(Comment.email))
+                .where(
+                    Comment.ip == ip,
+                    Comment.status == Status.PUBLISHED,
+                    func.lower(Comment.email) != (email or "").lower(),
+                )
+                .distinct()
+                .limit(10)
+                .subquery()
+            )
             ip_senders = self.session.scalar(select(func.count()).select_from(others)) or 0
         return Standing(approved, spam_email, spam_ip, spam_url, ip_senders)
 
     def recent_texts(self, since: datetime, exclude_id: str, limit: int = 300) -> list[EarlierText]:
         rows = self.session.execute(
             select(Comment.id, Comment.article_id, Comment.body, Comment.email)
-            .where(Comment.created_at >= since, Comment.id != exclude_id,
-                   Comment.status.in_((Status.PUBLISHED, Status.HELD, Status.REJECTED, Status.CHECKING)))
-            .order_by(Comment.created_at.desc()).limit(limit)
+            .where(
+                Comment.created_at >= since,
+                Comment.id != exclude_id,
+                Comment.status.in_((Status.PUBLISHED, Status.HELD, Status.REJECTED, Status.CHECKING)),
+            )
+            .order_by(Comment.created_at.desc())
+            .limit(limit)
         ).all()
         return [EarlierText(i, a, b or "", e or "") for i, a, b, e in rows]
 
@@ -182,27 +216,42 @@ class DbHistory:
         pattern = _like(key.split("/", 1)[0])
         rows = self.session.execute(
             select(Comment.email, Comment.url)
-            .where(Comment.created_at >= since, Comment.id != exclude_id, Comment.url.is_not(None),
-                   func.lower(Comment.url).like(pattern, escape="\\"))
-            .order_by(Comment.created_at.desc()).limit(limit)
+            .where(
+                Comment.created_at >= since,
+                Comment.id != exclude_id,
+                Comment.url.is_not(None),
+                func.lower(Comment.url).like(pattern, escape="\\"),
+            )
+            .order_by(Comment.created_at.desc())
+            .limit(limit)
         ).all()
         me = email.lower()
         return len({(e or "").lower() for e, u in rows if website_domain(u) == key and (e or "").lower() != me})
 
     def spam_texts(self, limit: int = 300) -> list[str]:
         rows = self.session.execute(
-            select(LabelledExample.text).join(Comment, Comment.id == LabelledExample.comment_id, isouter=True)
-            .where(LabelledExample.label == 1,
-                   or_(Comment.id.is_(None), and_(Comment.status == Status.REJECTED)))
-            .order_by(LabelledExample.id.desc()).limit(limit)
+            select(LabelledExample.text)
+            .join(Comment, Comment.id == LabelledExample.comment_id, isouter=True)
+            .where(LabelledExample.label == 1, or_(Comment.id.is_(None), and_(Comment.status == Status.REJECTED)))
+            .order_by(LabelledExample.id.desc())
+            .limit(limit)
         ).all()
         return [t for (t,) in rows]
 
-    def near_copies(self, marks: frozenset[int], since: datetime, exclude_id: str, threshold: float,
-                    limit: int = 200, length: int | None = None) -> int:
-        q = (select(Comment.body)
-             .where(Comment.created_at >= since, Comment.id != exclude_id,
-                    Comment.status.in_((Status.PUBLISHED, Status.HELD, Status.REJECTED, Status.CHECKING))))
+    def near_copies(
+        self,
+        marks: frozenset[int],
+        since: datetime,
+        exclude_id: str,
+        threshold: float,
+        limit: int = 200,
+        length: int | None = None,
+    ) -> int:
+        q = select(Comment.body).where(
+            Comment.created_at >= since,
+            Comment.id != exclude_id,
+            Comment.status.in_((Status.PUBLISHED, Status.HELD, Status.REJECTED, Status.CHECKING)),
+        )
         if length:
             # Texts whose lengths differ this much cannot be near-copies; let the database skip them.
             slack = threshold * 0.7
@@ -216,8 +265,9 @@ class DbHistory:
     def latest_model_id(self) -> int | None:
         # The model that learned from the most decisions, not the last one stored: two retrains
         # can run at once, and the older one may commit second.
-        return self.session.scalar(select(SpamModel.id).order_by(SpamModel.last_example_id.desc(),
-                                                                 SpamModel.id.desc()).limit(1))
+        return self.session.scalar(
+            select(SpamModel.id).order_by(SpamModel.last_example_id.desc(), SpamModel.id.desc()).limit(1)
+        )
 
     def load_model(self, model_id: int) -> bytes | None:
         return self.session.scalar(select(SpamModel.blob).where(SpamModel.id == model_id))
@@ -269,10 +319,21 @@ class MemoryHistory:
         self.marked: list[_Seen] = []
         self.models: list[bytes] = []
 
-    def remember(self, article_id: int, digest: str, comment_id: str, *, body: str = "", author: str = "",
-                 email: str = "", ip: str | None = None, url: str | None = None,
-                 created_at: datetime | None = None, status: str = Status.PUBLISHED,
-                 parent_id: str | None = None) -> None:
+    def remember(
+        self,
+        article_id: int,
+        digest: str,
+        comment_id: str,
+        *,
+        body: str = "",
+        author: str = "",
+        email: str = "",
+        ip: str | None = None,
+        url: str | None = None,
+        created_at: datetime | None = None,
+        status: str = Status.PUBLISHED,
+        parent_id: str | None = None,
+    ) -> None:
         row = _Seen(comment_id, article_id, digest, body, author, email, ip, url, created_at, status, parent_id)
         index = len(self.seen)
         self.seen.append(row)
@@ -303,12 +364,12 @@ class MemoryHistory:
             row.marked_spam = spam
             row.status = Status.REJECTED if spam else Status.PUBLISHED
 
-    def exact_duplicate(self, article_id: int, digest: str, exclude_id: str,
-                        before: datetime | None = None) -> bool:
+    def exact_duplicate(self, article_id: int, digest: str, exclude_id: str, before: datetime | None = None) -> bool:
         return bool(self.duplicate_senders(article_id, digest, exclude_id, before, limit=1))
 
-    def duplicate_senders(self, article_id: int, digest: str, exclude_id: str,
-                          before: datetime | None = None, limit: int = 20) -> list[Sender]:
+    def duplicate_senders(
+        self, article_id: int, digest: str, exclude_id: str, before: datetime | None = None, limit: int = 20
+    ) -> list[Sender]:
         rows = (r for r in self.hashes.get((article_id, digest), ()) if r.id != exclude_id)
         senders = []
         for r in islice(rows, limit):
@@ -319,8 +380,13 @@ class MemoryHistory:
 
     def recent_count(self, *, ip: str | None, email: str | None, since: datetime, exclude_id: str) -> int:
         def n(rows: list[_Seen]) -> int:
-            return sum(1 for r in rows if r.id != exclude_id and r.status != Status.REJECTED
-                       and (r.created_at is None or r.created_at >= since))
+            return sum(
+                1
+                for r in rows
+                if r.id != exclude_id
+                and r.status != Status.REJECTED
+                and (r.created_at is None or r.created_at >= since)
+            )
 
         by_ip = n(self.by_ip.get(ip, [])) if ip else 0
         by_email = n(self.by_email.get(email.lower(), [])) if email else 0
@@ -334,8 +400,17 @@ class MemoryHistory:
         marked = [r for r in self.marked if r.status == Status.REJECTED and r.id != exclude_id] if (ip or norm) else []
         spam_ip = sum(1 for r in marked if ip and r.ip == ip)
         em = (email or "").lower()
-        ip_senders = len({r.email.lower() for r in self.by_ip.get(ip, []) if r.status == Status.PUBLISHED
-                          and r.email.lower() != em}) if spam_ip and ip else 0
+        ip_senders = (
+            len(
+                {
+                    r.email.lower()
+                    for r in self.by_ip.get(ip, [])
+                    if r.status == Status.PUBLISHED and r.email.lower() != em
+                }
+            )
+            if spam_ip and ip
+            else 0
+        )
         return Standing(
             approved=sum(1 for r in mine if r.status == Status.PUBLISHED),
             spam_email=sum(1 for r in mine if r.marked_spam and r.status == Status.REJECTED),
@@ -345,22 +420,36 @@ class MemoryHistory:
         )
 
     def recent_texts(self, since: datetime, exclude_id: str, limit: int = 300) -> list[EarlierText]:
-        rows = (r for r in reversed(self.seen) if r.id != exclude_id
-                and (r.created_at is None or r.created_at >= since))
+        rows = (
+            r for r in reversed(self.seen) if r.id != exclude_id and (r.created_at is None or r.created_at >= since)
+        )
         return [EarlierText(r.id, r.article_id, r.body, r.email) for r in islice(rows, limit)]
 
     def website_senders(self, key: str, *, since: datetime, email: str, exclude_id: str, limit: int = 500) -> int:
         me = email.lower()
         rows = self.by_website.get(key, [])[-limit:]
-        return len({r.email.lower() for r in rows if r.id != exclude_id and r.email.lower() != me
-                    and (r.created_at is None or r.created_at >= since)})
+        return len(
+            {
+                r.email.lower()
+                for r in rows
+                if r.id != exclude_id and r.email.lower() != me and (r.created_at is None or r.created_at >= since)
+            }
+        )
 
     def spam_texts(self, limit: int = 300) -> list[str]:
-        return list(islice((r.body for r in reversed(self.marked) if r.marked_spam and r.status == Status.REJECTED),
-                           limit))
+        return list(
+            islice((r.body for r in reversed(self.marked) if r.marked_spam and r.status == Status.REJECTED), limit)
+        )
 
-    def near_copies(self, marks: frozenset[int], since: datetime, exclude_id: str, threshold: float,
-                    limit: int = 200, length: int | None = None) -> int:
+    def near_copies(
+        self,
+        marks: frozenset[int],
+        since: datetime,
+        exclude_id: str,
+        threshold: float,
+        limit: int = 200,
+        length: int | None = None,
+    ) -> int:
         first = max(0, len(self.seen) - limit)
         # Each shingle's row indices are ascending (rows are appended), so the rows within the last
         # ``limit`` are a tail found by bisection, not by a scan of everything ever seen.
@@ -368,10 +457,14 @@ class MemoryHistory:
         for m in islice(marks, probes_needed(len(marks), threshold)):
             rows = self.by_shingle.get(m)
             if rows and rows[-1] >= first:
-                candidates.update(rows[bisect_left(rows, first):])
-        return sum(1 for i in candidates if self.seen[i].id != exclude_id
-                   and (self.seen[i].created_at is None or self.seen[i].created_at >= since)
-                   and similar(marks, self.marks[i], threshold))
+                candidates.update(rows[bisect_left(rows, first) :])
+        return sum(
+            1
+            for i in candidates
+            if self.seen[i].id != exclude_id
+            and (self.seen[i].created_at is None or self.seen[i].created_at >= since)
+            and similar(marks, self.marks[i], threshold)
+        )
 
     def near_spam(self, marks: frozenset[int], threshold: float, limit: int = 300) -> bool:
         return any(similar(marks, shingles_of(t), threshold) for t in self.spam_texts(limit))

@@ -39,9 +39,13 @@ def out_of_source(rows: Sequence[CorpusRow], *, pre: Sequence[str] | None = None
         train_idx = [i for i, r in enumerate(rows) if r.source != held]
         test_idx = [i for i, r in enumerate(rows) if r.source == held]
         part = [rows[i] for i in train_idx]
-        fitted = fit([r.text for r in part], [r.label for r in part],
-                     source_weights([r.source for r in part], [r.label for r in part]),
-                     [r.source for r in part], pre=[pre[i] for i in train_idx])
+        fitted = fit(
+            [r.text for r in part],
+            [r.label for r in part],
+            source_weights([r.source for r in part], [r.label for r in part]),
+            [r.source for r in part],
+            pre=[pre[i] for i in train_idx],
+        )
         held_pre = [pre[i] for i in test_idx]
         for i, v in zip(test_idx, fitted.decision(held_pre, pre=held_pre), strict=True):
             z[i] = float(v)
@@ -57,8 +61,14 @@ def _pct(n: int, d: int) -> float | None:
     return round(100.0 * n / d, 2) if d else None
 
 
-def report(rows: Sequence[CorpusRow], *, spam: float, hold: float,
-           z: Sequence[float] | None = None, tested: Sequence[int] | None = None) -> dict[str, Any]:
+def report(
+    rows: Sequence[CorpusRow],
+    *,
+    spam: float,
+    hold: float,
+    z: Sequence[float] | None = None,
+    tested: Sequence[int] | None = None,
+) -> dict[str, Any]:
     """The per-source table: with each fold's probabilities calibrated by Platt fitted on the *other*
     folds' out-of-source values (no fold calibrates itself). Rates are percentages; ``spam`` and
     ``hold`` are the classifier's reject and hold thresholds on calibrated probabilities."""

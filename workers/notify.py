@@ -74,8 +74,11 @@ def sweep_notifications(older_than: float = 600.0) -> int:
 
     session = get_session()
     cutoff = utcnow() - timedelta(seconds=older_than)
-    ids = list(session.scalars(select(Notification.id).where(
-        Notification.status == "pending", Notification.created_at < cutoff).limit(500)))
+    ids = list(
+        session.scalars(
+            select(Notification.id).where(Notification.status == "pending", Notification.created_at < cutoff).limit(500)
+        )
+    )
     celery = current_app.extensions["celery"]
     for nid in ids:
         celery.send_task(SEND_TASK, args=[nid])

@@ -59,16 +59,26 @@ class PolicyConfig:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> PolicyConfig:
-        extra = {name: getattr(settings, name) for name in
-                 ("trusted_after", "near_threshold", "near_window", "near_hold", "classifier_reject",
-                  "classifier_ham", "website_senders_hold", "disallowed_list") if hasattr(settings, name)}
+        extra = {
+            name: getattr(settings, name)
+            for name in (
+                "trusted_after",
+                "near_threshold",
+                "near_window",
+                "near_hold",
+                "classifier_reject",
+                "classifier_ham",
+                "website_senders_hold",
+                "disallowed_list",
+            )
+            if hasattr(settings, name)
+        }
         return cls(
             max_body_chars=settings.max_body_chars,
             links_hold=settings.links_hold,
             moderation_keys=settings.moderation_keys,
             disallowed_keys=settings.disallowed_keys,
-            blocked_domains=frozenset(d.lower().removeprefix("www.")
-                                      for d in getattr(settings, "blocked_domains", ())),
+            blocked_domains=frozenset(d.lower().removeprefix("www.") for d in getattr(settings, "blocked_domains", ())),
             classifier_spam=settings.classifier_spam,
             classifier_hold=settings.classifier_hold,
             flood_limit=settings.flood_limit,
@@ -107,8 +117,11 @@ class Policy:
         if rule_spam:
             reason, by = _join(rule_spam)
             if clear_ham:
-                return Decision(Status.HELD, f"{reason} (held, not rejected: the classifier finds it clearly "
-                                             f"ham, {model.reason})", by)
+                return Decision(
+                    Status.HELD,
+                    f"{reason} (held, not rejected: the classifier finds it clearly ham, {model.reason})",
+                    by,
+                )
             return Decision(Status.REJECTED, reason, by)
         trusted = [v for v in verdicts if v.verdict == PASS and "trusted-author" in v.tags]
         holds = [v for v in verdicts if v.verdict == HOLD and v.check != CLASSIFIER and WEAK not in v.tags]
@@ -132,16 +145,20 @@ class Policy:
             if len({v.check for v in agreeing}) >= 2:
                 reason, by = _join(agreeing)
                 if clear_ham:
-                    return Decision(Status.HELD, f"{reason} (held, not rejected: the classifier finds it "
-                                                 f"clearly ham, {model.reason})", by)
+                    return Decision(
+                        Status.HELD,
+                        f"{reason} (held, not rejected: the classifier finds it clearly ham, {model.reason})",
+                        by,
+                    )
                 return Decision(Status.REJECTED, reason, by)
         if model is not None and model.verdict == HOLD and not (trusted and not holds):
             holds.append(model)
         if holds:
             return Decision(Status.HELD, *_join(holds + weak))
         if model is not None and model.verdict == HOLD:
-            return Decision(Status.PUBLISHED, f"trusted author: {trusted[0].reason}; {model.check}: {model.reason}",
-                            "policy")
+            return Decision(
+                Status.PUBLISHED, f"trusted author: {trusted[0].reason}; {model.check}: {model.reason}", "policy"
+            )
         if weak:
             reason, _ = _join(weak)
             return Decision(Status.PUBLISHED, f"{reason} (a weak signal alone does not hold)", "policy")

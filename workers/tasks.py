@@ -50,13 +50,22 @@ def _load_spam_model(**_):  # noqa: ANN202
 
 def submission_of(comment: Comment) -> Submission:
     article = comment.article
-    return Submission(id=comment.id, article_id=comment.article_id, author=comment.author,
-                      email=comment.email, body=comment.body, url=comment.url, ip=comment.ip,
-                      user_agent=comment.user_agent, honeypot=comment.honeypot,
-                      parent_id=comment.parent_id, created_at=comment.created_at,
-                      article_url=article.url if article else None,
-                      article_title=article.title if article else None,
-                      article_text=(article.body or None) if article else None)
+    return Submission(
+        id=comment.id,
+        article_id=comment.article_id,
+        author=comment.author,
+        email=comment.email,
+        body=comment.body,
+        url=comment.url,
+        ip=comment.ip,
+        user_agent=comment.user_agent,
+        honeypot=comment.honeypot,
+        parent_id=comment.parent_id,
+        created_at=comment.created_at,
+        article_url=article.url if article else None,
+        article_title=article.title if article else None,
+        article_text=(article.body or None) if article else None,
+    )
 
 
 def pipeline() -> Pipeline:
@@ -67,9 +76,15 @@ def pipeline() -> Pipeline:
     return ext["pipeline"]
 
 
-@shared_task(bind=True, name="workers.tasks.process_comment",
-             autoretry_for=(OperationalError, DBAPIError), retry_backoff=1, retry_backoff_max=20,
-             retry_jitter=True, max_retries=6)
+@shared_task(
+    bind=True,
+    name="workers.tasks.process_comment",
+    autoretry_for=(OperationalError, DBAPIError),
+    retry_backoff=1,
+    retry_backoff_max=20,
+    retry_jitter=True,
+    max_retries=6,
+)
 def process_comment(self, comment_id: str) -> str:  # noqa: ANN001
     """Claim the comment, run every check, let the policy decide, publish at most once."""
     settings = current_app.extensions["settings"]
@@ -81,23 +96,42 @@ def process_comment(self, comment_id: str) -> str:  # noqa: ANN001
     if comment.status not in Status.IN_FLIGHT:
         return f"already {comment.status}"
     if comment.attempts >= settings.max_attempts:
-        store.transition(session, comment_id, Status.IN_FLIGHT, Status.FAILED, action="give-up",
-                         actor=WORKER, note=f"checks did not finish after {comment.attempts} attempts")
+        store.transition(
+            session,
+            comment_id,
+            Status.IN_FLIGHT,
+            Status.FAILED,
+            action="give-up",
+            actor=WORKER,
+            note=f"checks did not finish after {comment.attempts} attempts",
+        )
         session.commit()
         log.error("comment failed after %s attempts", comment.attempts)
         return Status.FAILED
     digest = content_hash(comment.body)
-    claimed = store.transition(session, comment_id, Status.IN_FLIGHT, Status.CHECKING, action="claim",
-                               actor=WORKER, attempts=Comment.attempts + 1, claimed_at=utcnow(),
-                               content_hash=digest)
+    claimed = store.transition(
+        session,
+        comment_id,
+        Status.IN_FLIGHT,
+        Status.CHECKING,
+        action="claim",
+        actor=WORKER,
+        attempts=Comment.attempts + 1,
+        claimed_at=utcnow(),
+        content_hash=digest,
+    )
     session.commit()
     if claimed is None:
         return "not claimed"
     session.refresh(comment)
     # Operators see where a comment's checks started (and how often): a comment that keeps killing
     # its worker shows as repeated attempts before its give-up line.
-    log.log(logging.INFO if comment.attempts == 1 else logging.WARNING, "checking comment, attempt %s of %s",
-            comment.attempts, settings.max_attempts)
+    log.log(
+        logging.INFO if comment.attempts == 1 else logging.WARNING,
+        "checking comment, attempt %s of %s",
+        comment.attempts,
+        settings.max_attempts,
+    )
 
     ctx = CheckContext(config=PolicyConfig.from_settings(settings), history=DbHistory(session))
     finished: list[Verdict] = []
@@ -111,12 +145,22 @@ def process_comment(self, comment_id: str) -> str:  # noqa: ANN001
     store.replace_check_results(session, comment_id, outcome.verdicts)
     actor = f"policy:{decision.decided_by}"
     if decision.status == Status.PUBLISHED:
-        done = store.publish(session, comment, (Status.CHECKING,), action="publish", actor=actor,
-                             note=decision.reason)
+        done = store.publish(session, comment, (Status.CHECKING,), action="publish", actor=actor, note=decision.reason)
     else:
-        done = store.transition(session, comment_id, (Status.CHECKING,), decision.status,
-                                action=decision.status, actor=actor, note=decision.reason,
-                                decided_by=actor, spam_score=spam_score) is not None
+        done = (
+            store.transition(
+                session,
+                comment_id,
+                (Status.CHECKING,),
+                decision.status,
+                action=decision.status,
+                actor=actor,
+                note=decision.reason,
+                decided_by=actor,
+                spam_score=spam_score,
+            )
+            is not None
+        )
     if not done:
         session.rollback()  # another delivery decided first; keep its results
         return "decided elsewhere"
@@ -141,9 +185,16 @@ def hold_timed_out(session: Session, comment_id: str, finished: list[Verdict], l
         session.invalidate()
     store.replace_check_results(session, comment_id, finished)
     done = ", ".join(v.check for v in finished) or "none"
-    held = store.transition(session, comment_id, (Status.CHECKING,), Status.HELD, action=Status.HELD,
-                            actor="policy:time-limit", decided_by="policy:time-limit",
-                            note=f"{TIMED_OUT} after {limit:g} s (finished: {done})")
+    held = store.transition(
+        session,
+        comment_id,
+        (Status.CHECKING,),
+        Status.HELD,
+        action=Status.HELD,
+        actor="policy:time-limit",
+        decided_by="policy:time-limit",
+        note=f"{TIMED_OUT} after {limit:g} s (finished: {done})",
+    )
     if held is None:
         session.rollback()
         return "decided elsewhere"
@@ -163,13 +214,21 @@ def sweep_outbox() -> int:
     requeued = 0
     for comment in store.stuck_comments(session, settings.sweep_after):
         if comment.attempts >= settings.max_attempts:
-            store.transition(session, comment.id, Status.IN_FLIGHT, Status.FAILED, action="give-up",
-                             actor="sweeper", note=f"checks did not finish after {comment.attempts} attempts")
+            store.transition(
+                session,
+                comment.id,
+                Status.IN_FLIGHT,
+                Status.FAILED,
+                action="give-up",
+                actor="sweeper",
+                note=f"checks did not finish after {comment.attempts} attempts",
+            )
             session.commit()
             continue
         # Touch the row so the next sweep waits a full period before trying again.
         session.execute(
-            Comment.__table__.update().where(Comment.id == comment.id, Comment.status == comment.status)
+            Comment.__table__.update()
+            .where(Comment.id == comment.id, Comment.status == comment.status)
             .values(updated_at=utcnow())
         )
         session.commit()
@@ -188,4 +247,3 @@ def retrain_classifier() -> str | None:
 
     row = retrain(get_session(), min_new=1)
     return row.version if row else None
-

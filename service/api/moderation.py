@@ -23,11 +23,19 @@ log = logging.getLogger("commentq.moderation")
 
 def moderation_item(comment: Comment, with_audit: bool = False) -> dict[str, Any]:
     item = {
-        "id": comment.id, "article": comment.article.slug, "status": comment.status,
-        "author": comment.author, "email": comment.email, "url": comment.url, "ip": comment.ip,
-        "user_agent": comment.user_agent, "body": comment.body,
+        "id": comment.id,
+        "article": comment.article.slug,
+        "status": comment.status,
+        "author": comment.author,
+        "email": comment.email,
+        "url": comment.url,
+        "ip": comment.ip,
+        "user_agent": comment.user_agent,
+        "body": comment.body,
         "body_preview_html": comment.body_html or render_body(comment.body),
-        "created_at": comment.created_at, "parent_id": comment.parent_id, "attempts": comment.attempts,
+        "created_at": comment.created_at,
+        "parent_id": comment.parent_id,
+        "attempts": comment.attempts,
         "checks": comment.checks,
     }
     if with_audit:
@@ -41,10 +49,17 @@ def queue():  # noqa: ANN201
     args = QueueArgs().load(request.args.to_dict())
     session = get_session()
     page = store.moderation_queue(session, args["status"], args["article"], args["page"], args["per_page"])
-    return jsonify(QueueOut().dump({
-        "items": [moderation_item(c) for c in page.items], "page": page.page, "per_page": page.per_page,
-        "total": page.total, "oldest_age_seconds": store.oldest_held_age(session),
-    }))
+    return jsonify(
+        QueueOut().dump(
+            {
+                "items": [moderation_item(c) for c in page.items],
+                "page": page.page,
+                "per_page": page.per_page,
+                "total": page.total,
+                "oldest_age_seconds": store.oldest_held_age(session),
+            }
+        )
+    )
 
 
 def _comment_or_404(comment_id: str) -> Comment:
@@ -67,8 +82,11 @@ def apply_decision(comment: Comment, action: str, note: str | None, moderator: s
     previous = comment.status
     if not store.decide(session, comment, action, moderator, note):
         session.rollback()
-        raise ApiError(409, f"Cannot {action} a comment that is {previous}.",
-                       {"action": [f"Not allowed from status {previous!r}."]})
+        raise ApiError(
+            409,
+            f"Cannot {action} a comment that is {previous}.",
+            {"action": [f"Not allowed from status {previous!r}."]},
+        )
     session.commit()
     get_metrics().decisions.labels(action).inc()
     log.info("moderator decision", extra={"action": action, "moderator": moderator, "comment": comment.id})

@@ -39,8 +39,11 @@ def readyz():  # noqa: ANN201
 @bp.get("/metrics")
 def metrics():  # noqa: ANN201
     registry = current_app.extensions["metrics"].registry
-    return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST.split(";")[0],
-                    headers={"Content-Type": CONTENT_TYPE_LATEST})
+    return Response(
+        generate_latest(registry),
+        mimetype=CONTENT_TYPE_LATEST.split(";")[0],
+        headers={"Content-Type": CONTENT_TYPE_LATEST},
+    )
 
 
 @bp.get("/openapi.json")

@@ -125,8 +125,11 @@ def submit_comment(slug: str):  # noqa: ANN201
     is_form = mimetype in FORM_TYPES
     if mimetype != "application/json" and not is_form:
         metrics.submissions.labels("unsupported").inc()
-        raise ApiError(415, "Send application/json or an HTML form (application/x-www-form-urlencoded).",
-                       {"Content-Type": [f"Unsupported: {mimetype or 'none'}."]})
+        raise ApiError(
+            415,
+            "Send application/json or an HTML form (application/x-www-form-urlencoded).",
+            {"Content-Type": [f"Unsupported: {mimetype or 'none'}."]},
+        )
     if is_form:
         # The raw body first (cached: werkzeug parses the form from it), to see bytes the form
         # parser would turn into U+FFFD.
@@ -135,8 +138,9 @@ def submit_comment(slug: str):  # noqa: ANN201
         bad = invalid_utf8_fields(raw, mimetype, form)
         if bad:
             metrics.submissions.labels("invalid").inc()
-            raise ApiError(400, "The form was not sent as UTF-8 text.",
-                           {name: ["Not valid UTF-8 text."] for name in bad})
+            raise ApiError(
+                400, "The form was not sent as UTF-8 text.", {name: ["Not valid UTF-8 text."] for name in bad}
+            )
         payload = form_to_comment(form)
     else:
         payload = parse_json_body()
@@ -156,8 +160,7 @@ def submit_comment(slug: str):  # noqa: ANN201
     except ValidationError as exc:
         metrics.submissions.labels("invalid").inc()
         if is_form:
-            raise ApiError(422, "The comment has invalid fields.",
-                           form_field_errors(flatten(exc.messages))) from exc
+            raise ApiError(422, "The comment has invalid fields.", form_field_errors(flatten(exc.messages))) from exc
         raise
     # Where a form post goes back to is settled before anything is stored: a bad ``redirect_to``
     # is ignored (back to the article), never an error after the comment was kept.
@@ -166,8 +169,9 @@ def submit_comment(slug: str):  # noqa: ANN201
     request_id_var.set(request_id)
     session = get_session()
     try:
-        comment = store.create_comment(session, article, data, ip=client_ip(),
-                                       user_agent=request.headers.get("User-Agent"), request_id=request_id)
+        comment = store.create_comment(
+            session, article, data, ip=client_ip(), user_agent=request.headers.get("User-Agent"), request_id=request_id
+        )
     except store.StoreError as exc:
         session.rollback()
         metrics.submissions.labels("invalid").inc()
@@ -186,8 +190,12 @@ def submit_comment(slug: str):  # noqa: ANN201
         resp = redirect(f"{target.split('#')[0]}{sep}comment={comment.id}#comment-status", code=303)
         resp.headers["X-Comment-Location"] = location
         return resp
-    body = {"id": comment.id, "status": "pending", "article": article.slug,
-            "links": {"self": location, "article_comments": url_for("public.list_comments", slug=article.slug)}}
+    body = {
+        "id": comment.id,
+        "status": "pending",
+        "article": article.slug,
+        "links": {"self": location, "article_comments": url_for("public.list_comments", slug=article.slug)},
+    }
     resp = jsonify(body)
     resp.status_code = 202
     resp.headers["Location"] = location
@@ -198,10 +206,11 @@ def form_return_url(article: Article) -> str | None:
     """Where a browser's form post returns: its ``redirect_to`` when that is the article's site, an
     allowed origin or commentq's own (``safe_redirect``), else the article's URL, else its page here."""
     settings = current_app.extensions["settings"]
-    return (safe_redirect(request.form.get("redirect_to"), article.url, settings.allowed_origins,
-                          own_url(settings))
-            or safe_redirect(article.url, article.url, ())
-            or article_page_url(article.slug))
+    return (
+        safe_redirect(request.form.get("redirect_to"), article.url, settings.allowed_origins, own_url(settings))
+        or safe_redirect(article.url, article.url, ())
+        or article_page_url(article.slug)
+    )
 
 
 def own_url(settings: Any) -> str:
@@ -217,9 +226,16 @@ def article_page_url(slug: str) -> str | None:
 
 def status_view(comment: Comment) -> dict[str, Any]:
     public_status = Status.public(comment.status)
-    view = {"id": comment.id, "status": public_status, "article": comment.article.slug,
-            "author": public_name(comment.author), "created_at": comment.created_at, "parent_id": comment.parent_id,
-            "published_at": None, "body_html": None}
+    view = {
+        "id": comment.id,
+        "status": public_status,
+        "article": comment.article.slug,
+        "author": public_name(comment.author),
+        "created_at": comment.created_at,
+        "parent_id": comment.parent_id,
+        "published_at": None,
+        "body_html": None,
+    }
     if public_status == "published":
         view.update(body_html=comment.body_html, published_at=comment.published_at)
     return CommentStatusOut().dump(view)
@@ -239,10 +255,19 @@ def list_comments(slug: str):  # noqa: ANN201
     article = _article_or_404(slug)
     depth = current_app.extensions["settings"].thread_depth
     page = store.published_threads(get_session(), article, args["page"], args["per_page"], depth)
-    return jsonify(CommentPageOut().dump({
-        "article": article.slug, "items": page.items, "page": page.page, "per_page": page.per_page,
-        "total": page.total, "pages": page.pages, "comment_count": article.comment_count,
-    }))
+    return jsonify(
+        CommentPageOut().dump(
+            {
+                "article": article.slug,
+                "items": page.items,
+                "page": page.page,
+                "per_page": page.per_page,
+                "total": page.total,
+                "pages": page.pages,
+                "comment_count": article.comment_count,
+            }
+        )
+    )
 
 
 @bp.get("/articles/<slug>")

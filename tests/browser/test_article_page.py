@@ -30,8 +30,9 @@ def test_reader_posts_and_sees_the_comment_published(stack, seed_article, new_pa
     page.click("#submit")
     first = page.locator("#comment-list > li.comment")
     expect(first).to_have_count(1, timeout=20_000)
-    expect(first.locator(".comment-body")).to_have_text("Thanks for the clear summary of where the talks will "
-                                                        "take place.")
+    expect(first.locator(".comment-body")).to_have_text(
+        "Thanks for the clear summary of where the talks will take place."
+    )
     expect(first.locator(".comment-author")).to_have_text("Olena")
     expect(page.locator("#comment-status")).to_contain_text("your comment is published")
     expect(page.locator("#comment-count")).to_have_text("1 comment")
@@ -46,7 +47,8 @@ def test_reader_posts_and_sees_the_comment_published(stack, seed_article, new_pa
     page.fill("#url", "")
     page.click("#submit")
     expect(first.locator("ol.children > li.comment .comment-body")).to_have_text(
-        "Agreed, and the map of the border helps too.", timeout=20_000)
+        "Agreed, and the map of the border helps too.", timeout=20_000
+    )
 
     # Server-rendered after a reload, email never on the page.
     page.reload()

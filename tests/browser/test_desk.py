@@ -12,9 +12,11 @@ from tests.conftest import wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
-FOUR_LINKS = ("Background reading: https://en.wikipedia.org/wiki/Pripyat_River "
-              "https://en.wikipedia.org/wiki/Gomel https://en.wikipedia.org/wiki/Belarus "
-              "https://en.wikipedia.org/wiki/Chernobyl")
+FOUR_LINKS = (
+    "Background reading: https://en.wikipedia.org/wiki/Pripyat_River "
+    "https://en.wikipedia.org/wiki/Gomel https://en.wikipedia.org/wiki/Belarus "
+    "https://en.wikipedia.org/wiki/Chernobyl"
+)
 
 
 def _status(stack_app, comment_id: str) -> str:
@@ -30,8 +32,9 @@ def _sign_in(page, base: str, token: str) -> None:
     expect(page.locator("#who")).to_be_visible()
 
 
-def test_moderator_approves_a_held_comment_with_the_keyboard(stack, stack_app, seed_article, new_page,
-                                                             moderator_token, screenshot_dir):
+def test_moderator_approves_a_held_comment_with_the_keyboard(
+    stack, stack_app, seed_article, new_page, moderator_token, screenshot_dir
+):
     base, slug = stack.http.base, seed_article["slug"]
     # A reader posts a comment with four links in the browser: it waits for a moderator.
     reader = new_page()
@@ -45,8 +48,10 @@ def test_moderator_approves_a_held_comment_with_the_keyboard(stack, stack_app, s
     expect(reader.locator("#comment-status")).to_contain_text("awaiting moderation")
     wait_for(lambda: _status(stack_app, comment_id) == Status.HELD, timeout=10)
     # A second held comment for the same article, so the queue has more than one row.
-    other = stack.http.post(f"/api/v1/articles/{slug}/comments", json_body={
-        "author": "Link Collector", "email": "links@example.org", "body": FOUR_LINKS + " (again)"}).json()["id"]
+    other = stack.http.post(
+        f"/api/v1/articles/{slug}/comments",
+        json_body={"author": "Link Collector", "email": "links@example.org", "body": FOUR_LINKS + " (again)"},
+    ).json()["id"]
     wait_for(lambda: _status(stack_app, other) == Status.HELD, timeout=10)
 
     desk = new_page()
@@ -75,8 +80,7 @@ def test_moderator_approves_a_held_comment_with_the_keyboard(stack, stack_app, s
     assert _status(stack_app, other) == Status.HELD
 
     # The reader's page was polling: the comment appears there without a reload.
-    expect(reader.locator(f"#comment-{comment_id} .comment-body")).to_contain_text("Background reading",
-                                                                                 timeout=30_000)
+    expect(reader.locator(f"#comment-{comment_id} .comment-body")).to_contain_text("Background reading", timeout=30_000)
     expect(reader.locator("#comment-status")).to_contain_text("your comment is published")
     fresh = new_page()
     fresh.goto(f"{base}/articles/{slug}")
@@ -99,8 +103,10 @@ def test_moderator_approves_a_held_comment_with_the_keyboard(stack, stack_app, s
 
 def test_bad_token_and_missing_csrf_are_refused(stack, stack_app, seed_article, new_page, moderator_token):
     base, slug = stack.http.base, seed_article["slug"]
-    held = stack.http.post(f"/api/v1/articles/{slug}/comments", json_body={
-        "author": "Spammy", "email": "s@example.org", "body": FOUR_LINKS}).json()["id"]
+    held = stack.http.post(
+        f"/api/v1/articles/{slug}/comments",
+        json_body={"author": "Spammy", "email": "s@example.org", "body": FOUR_LINKS},
+    ).json()["id"]
     wait_for(lambda: _status(stack_app, held) == Status.HELD, timeout=10)
 
     page = new_page()
@@ -121,8 +127,9 @@ def test_bad_token_and_missing_csrf_are_refused(stack, stack_app, seed_article, 
     assert wrong.status == 400
     # A real form on another origin, posting into the desk with the moderator's cookie: refused.
     token = page.locator("input[name=csrf_token]").first.input_value()
-    cross = request.post(url, form={"action": "approve", "csrf_token": token}, max_redirects=0,
-                         headers={"Origin": "http://evil.example"})
+    cross = request.post(
+        url, form={"action": "approve", "csrf_token": token}, max_redirects=0, headers={"Origin": "http://evil.example"}
+    )
     assert cross.status == 400
     assert _status(stack_app, held) == Status.HELD
     ok = request.post(url, form={"action": "reject", "csrf_token": token}, max_redirects=0)
@@ -130,12 +137,17 @@ def test_bad_token_and_missing_csrf_are_refused(stack, stack_app, seed_article, 
     assert _status(stack_app, held) == Status.REJECTED
 
 
-FLATTERY = {"author": "Cheap Flights To Europe", "email": "deals@example.org",
-            "url": "https://cheap-flights-europe.com/", "body": "Great post, I'll bookmark your site and come back!"}
+FLATTERY = {
+    "author": "Cheap Flights To Europe",
+    "email": "deals@example.org",
+    "url": "https://cheap-flights-europe.com/",
+    "body": "Great post, I'll bookmark your site and come back!",
+}
 
 
-def test_a_rejected_comment_is_marked_not_spam_from_the_desk_and_publishes(stack, stack_app, seed_article, new_page,
-                                                                            moderator_token):
+def test_a_rejected_comment_is_marked_not_spam_from_the_desk_and_publishes(
+    stack, stack_app, seed_article, new_page, moderator_token
+):
     """WordPress's Spam folder: the workers reject the classic flattery with a commercial name and
     website; a moderator finds it under "rejected" and one click on "Not spam" publishes it and
     gives the classifier a ham example."""

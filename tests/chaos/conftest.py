@@ -27,14 +27,77 @@ FINAL = (Status.PUBLISHED, Status.HELD, Status.REJECTED, Status.REMOVED, Status.
 REPORT: list[dict[str, object]] = []
 
 NOUNS = (
-    "river", "garden", "library", "bridge", "village", "harbour", "meadow", "kitchen", "orchard", "lantern",
-    "window", "mountain", "valley", "station", "market", "chapel", "island", "forest", "letter", "journal",
-    "painting", "recipe", "teacher", "farmer", "sailor", "baker", "doctor", "artist", "neighbour", "cousin",
-    "grandmother", "student", "winter", "summer", "autumn", "spring", "morning", "evening", "weekend",
-    "holiday", "festival", "concert", "bicycle", "railway", "canal", "lighthouse", "castle", "museum",
-    "theatre", "school", "hospital", "bakery", "notebook", "photograph", "interview", "chapter", "footnote",
-    "timeline", "argument", "example", "detail", "history", "weather", "climate", "harvest", "election",
-    "budget", "council", "archive", "census", "survey",
+    "river",
+    "garden",
+    "library",
+    "bridge",
+    "village",
+    "harbour",
+    "meadow",
+    "kitchen",
+    "orchard",
+    "lantern",
+    "window",
+    "mountain",
+    "valley",
+    "station",
+    "market",
+    "chapel",
+    "island",
+    "forest",
+    "letter",
+    "journal",
+    "painting",
+    "recipe",
+    "teacher",
+    "farmer",
+    "sailor",
+    "baker",
+    "doctor",
+    "artist",
+    "neighbour",
+    "cousin",
+    "grandmother",
+    "student",
+    "winter",
+    "summer",
+    "autumn",
+    "spring",
+    "morning",
+    "evening",
+    "weekend",
+    "holiday",
+    "festival",
+    "concert",
+    "bicycle",
+    "railway",
+    "canal",
+    "lighthouse",
+    "castle",
+    "museum",
+    "theatre",
+    "school",
+    "hospital",
+    "bakery",
+    "notebook",
+    "photograph",
+    "interview",
+    "chapter",
+    "footnote",
+    "timeline",
+    "argument",
+    "example",
+    "detail",
+    "history",
+    "weather",
+    "climate",
+    "harvest",
+    "election",
+    "budget",
+    "council",
+    "archive",
+    "census",
+    "survey",
 )
 
 
@@ -44,8 +107,10 @@ def comment_body(i: int, run: str) -> str:
     import random
 
     w = random.Random(f"{run}-{i}").sample(NOUNS, 8)
-    return (f"I liked the part about the {w[0]} and the {w[1]}. The {w[2]} reminded me of my own "
-            f"{w[3]}, and the {w[4]} near the {w[5]} is lovely. Thanks for the {w[6]} and the {w[7]}.")
+    return (
+        f"I liked the part about the {w[0]} and the {w[1]}. The {w[2]} reminded me of my own "
+        f"{w[3]}, and the {w[4]} near the {w[5]} is lovely. Thanks for the {w[6]} and the {w[7]}."
+    )
 
 
 @dataclass
@@ -64,8 +129,17 @@ class Load:
         return self.comments
 
 
-def send_comments(stack: Stack, slug: str, n: int, *, threads: int = 6, pause: float = 0.0,
-                  deadline: float = 60.0, retry_refused: bool = False, load: Load | None = None) -> Load:
+def send_comments(
+    stack: Stack,
+    slug: str,
+    n: int,
+    *,
+    threads: int = 6,
+    pause: float = 0.0,
+    deadline: float = 60.0,
+    retry_refused: bool = False,
+    load: Load | None = None,
+) -> Load:
     """POST ``n`` comments with ``threads`` clients, bounded by count and by ``deadline`` seconds.
     With ``retry_refused`` a client resends the same comment after a 5xx or a connection error, as
     a blog frontend honouring Retry-After would."""
@@ -126,8 +200,9 @@ class Ledger:
         return self.__dict__.copy()
 
 
-def ledger(stack: Stack, fault: str, slug: str, load: Load, t0: float, timeout: float = 90.0,
-           in_flight_at_fault: int = 0) -> Ledger:
+def ledger(
+    stack: Stack, fault: str, slug: str, load: Load, t0: float, timeout: float = 90.0, in_flight_at_fault: int = 0
+) -> Ledger:
     """Wait (bounded) until every stored comment of the article is final, then count.
 
     lost: answered 202 but not stored, or not final by the deadline.
@@ -141,8 +216,7 @@ def ledger(stack: Stack, fault: str, slug: str, load: Load, t0: float, timeout: 
         while True:
             with db.session() as s:
                 article = store.get_article(s, slug)
-                rows = dict(s.execute(select(Comment.id, Comment.status)
-                                      .where(Comment.article_id == article.id)).all())
+                rows = dict(s.execute(select(Comment.id, Comment.status).where(Comment.article_id == article.id)).all())
             pending = [cid for cid, st in rows.items() if st not in FINAL]
             missing = [cid for cid in load.accepted if cid not in rows]
             if (not pending and not missing) or time.monotonic() > deadline:
@@ -150,21 +224,38 @@ def ledger(stack: Stack, fault: str, slug: str, load: Load, t0: float, timeout: 
             time.sleep(0.5)
         with db.session() as s:
             article = s.scalar(select(Article).where(Article.slug == slug))
-            published = s.scalar(select(func.count()).select_from(Comment).where(
-                Comment.article_id == article.id, Comment.status == Status.PUBLISHED)) or 0
+            published = (
+                s.scalar(
+                    select(func.count())
+                    .select_from(Comment)
+                    .where(Comment.article_id == article.id, Comment.status == Status.PUBLISHED)
+                )
+                or 0
+            )
             twice = s.execute(
-                select(AuditEvent.comment_id).join(Comment).where(
-                    Comment.article_id == article.id, AuditEvent.to_status == Status.PUBLISHED)
-                .group_by(AuditEvent.comment_id).having(func.count() > 1)).all()
+                select(AuditEvent.comment_id)
+                .join(Comment)
+                .where(Comment.article_id == article.id, AuditEvent.to_status == Status.PUBLISHED)
+                .group_by(AuditEvent.comment_id)
+                .having(func.count() > 1)
+            ).all()
             by_status: dict[str, int] = {}
             for st in rows.values():
                 by_status[st] = by_status.get(st, 0) + 1
             count_gap = abs((article.comment_count or 0) - published)
         lost = len(missing) + sum(1 for cid in load.accepted if rows.get(cid) not in FINAL and cid in rows)
-        led = Ledger(fault=fault, sent=load.sent, accepted=len(load.accepted),
-                     final=sum(1 for st in rows.values() if st in FINAL), lost=lost,
-                     duplicated=len(twice) + count_gap, stored=len(rows), by_status=by_status,
-                     seconds=round(time.monotonic() - t0, 1), in_flight_at_fault=in_flight_at_fault)
+        led = Ledger(
+            fault=fault,
+            sent=load.sent,
+            accepted=len(load.accepted),
+            final=sum(1 for st in rows.values() if st in FINAL),
+            lost=lost,
+            duplicated=len(twice) + count_gap,
+            stored=len(rows),
+            by_status=by_status,
+            seconds=round(time.monotonic() - t0, 1),
+            in_flight_at_fault=in_flight_at_fault,
+        )
     finally:
         db.dispose()
     REPORT.append(led.row())
@@ -176,8 +267,9 @@ def chaos_stack(tmp_path: Path) -> Iterator[Callable[..., Stack]]:
     """Builds a dedicated stack (own Redis, own database) for one fault; torn down after the test."""
     built: list[tuple[Stack, Callable[[], None]]] = []
 
-    def build(backend: str = "postgresql", *, beat: bool = True, env: dict[str, str] | None = None,
-              concurrency: int = 2) -> Stack:
+    def build(
+        backend: str = "postgresql", *, beat: bool = True, env: dict[str, str] | None = None, concurrency: int = 2
+    ) -> Stack:
         base = {"COMMENTQ_SWEEP_AFTER": "4", "COMMENTQ_SWEEP_INTERVAL": "1", "COMMENTQ_LOG_JSON": "0"}
         s, drop = make_stack(backend, tmp_path / f"stack{len(built)}", {**base, **(env or {})})
         built.append((s, drop))
@@ -207,16 +299,16 @@ def new_article(stack: Stack) -> str:
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # noqa: ANN001
     if not REPORT:
         return
-    cols = ["fault", "sent", "accepted", "in_flight_at_fault", "final", "lost", "duplicated", "seconds",
-            "by_status"]
+    cols = ["fault", "sent", "accepted", "in_flight_at_fault", "final", "lost", "duplicated", "seconds", "by_status"]
     lines = [" | ".join(cols), " | ".join("---" for _ in cols)]
     for row in REPORT:
         lines.append(" | ".join(str(row[c]) for c in cols))
     text = "\n".join(lines) + "\n"
     terminalreporter.section("commentq chaos: comments per fault")
     terminalreporter.write(text)
-    target = os.environ.get("COMMENTQ_CHAOS_REPORT") or str(Path(str(config._tmp_path_factory.getbasetemp()))
-                                                             / "chaos-report.txt")
+    target = os.environ.get("COMMENTQ_CHAOS_REPORT") or str(
+        Path(str(config._tmp_path_factory.getbasetemp())) / "chaos-report.txt"
+    )
     try:
         Path(target).write_text(text)
         terminalreporter.write_line(f"(written to {target})")

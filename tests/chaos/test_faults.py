@@ -55,8 +55,9 @@ def half_written(stack: Stack, slug: str) -> list[str]:
             art = store.get_article(s, slug)
             comments = s.scalars(select(Comment).where(Comment.article_id == art.id)).unique().all()
             for c in comments:
-                events = s.scalars(select(AuditEvent).where(AuditEvent.comment_id == c.id)
-                                   .order_by(AuditEvent.id)).all()
+                events = s.scalars(
+                    select(AuditEvent).where(AuditEvent.comment_id == c.id).order_by(AuditEvent.id)
+                ).all()
                 whole = bool(events) and events[0].action == "submit" and events[-1].to_status == c.status
                 if not whole or (c.status == Status.PUBLISHED and not c.body_html):
                     bad.append(c.id)
@@ -147,8 +148,10 @@ def _set_db_reachable(name: str, ok: bool) -> None:
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS {"true" if ok else "false"}')
         if not ok:
-            conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                         "WHERE datname = %s AND pid <> pg_backend_pid()", (name,))
+            conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+                (name,),
+            )
 
 
 def test_database_outage(chaos_stack):
@@ -166,9 +169,15 @@ def test_database_outage(chaos_stack):
         outage_end = time.monotonic() + 8
         while time.monotonic() < outage_end:
             p0 = time.monotonic()
-            resp = stack.http.post(f"/api/v1/articles/{slug}/comments", timeout=15,
-                                   json_body={"author": "Probe", "email": "probe@example.org",
-                                              "body": "A probe sent while the database is away."})
+            resp = stack.http.post(
+                f"/api/v1/articles/{slug}/comments",
+                timeout=15,
+                json_body={
+                    "author": "Probe",
+                    "email": "probe@example.org",
+                    "body": "A probe sent while the database is away.",
+                },
+            )
             probes.append((resp.status, time.monotonic() - p0, resp.header("Retry-After")))
             time.sleep(0.3)
         ready = stack.http.get("/readyz")
@@ -196,8 +205,10 @@ def test_spent_retries_end_in_failed_then_requeue(chaos_stack):
     moderators and operators, and `commentq requeue` sends it through the checks again."""
     stack = chaos_stack("postgresql", env={"COMMENTQ_MAX_ATTEMPTS": "2"})
     slug = new_article(stack)
-    resp = stack.http.post(f"/api/v1/articles/{slug}/comments",
-                           json_body={"author": "Ann", "email": "ann@example.org", "body": "Stuck comment."})
+    resp = stack.http.post(
+        f"/api/v1/articles/{slug}/comments",
+        json_body={"author": "Ann", "email": "ann@example.org", "body": "Stuck comment."},
+    )
     cid = resp.json()["id"]
     wait_for(lambda: statuses(stack, slug)[cid] in FINAL, 15)
     # Simulate a comment whose worker died mid-check twice: claimed twice, still `checking`.
@@ -208,11 +219,26 @@ def test_spent_retries_end_in_failed_then_requeue(chaos_stack):
 
             from service.models import utcnow
 
-            s.execute(update(Comment).where(Comment.id == cid).values(
-                status=Status.CHECKING, attempts=2, body_html=None, published_at=None,
-                updated_at=utcnow().replace(year=2000)))
-            s.add(AuditEvent(comment_id=cid, from_status=Status.PUBLISHED, to_status=Status.CHECKING,
-                             action="test-reset", actor="test"))
+            s.execute(
+                update(Comment)
+                .where(Comment.id == cid)
+                .values(
+                    status=Status.CHECKING,
+                    attempts=2,
+                    body_html=None,
+                    published_at=None,
+                    updated_at=utcnow().replace(year=2000),
+                )
+            )
+            s.add(
+                AuditEvent(
+                    comment_id=cid,
+                    from_status=Status.PUBLISHED,
+                    to_status=Status.CHECKING,
+                    action="test-reset",
+                    actor="test",
+                )
+            )
             from service.models import Article
 
             s.execute(update(Article).where(Article.slug == slug).values(comment_count=0))
@@ -282,17 +308,24 @@ def test_poison_comment_kills_its_worker_until_failed(chaos_stack):
         t, state = _live(stack, slug, 40, threads=4, pause=0.3)
         wait_for(lambda: len(state["load"].accepted) >= 12, 30)
         # Worded unlike the load's template, so the near-duplicate check has no reason to hold it.
-        resp = stack.http.post(f"/api/v1/articles/{poison_slug}/comments", json_body={
-            "author": "Priya", "email": "priya@example.org",
-            "body": "My grandfather kept bees behind the old chapel; your photos of the hives brought it all back."})
+        resp = stack.http.post(
+            f"/api/v1/articles/{poison_slug}/comments",
+            json_body={
+                "author": "Priya",
+                "email": "priya@example.org",
+                "body": "My grandfather kept bees behind the old chapel; your photos of the hives brought it all back.",
+            },
+        )
         assert resp.status == 202, resp.text
         cid, before = resp.json()["id"], len(state["load"].accepted)
         ended: set[int] = set()
         deadline = time.monotonic() + 45
         while (status := statuses(stack, poison_slug)[cid]) != Status.FAILED:
             assert status not in FINAL and time.monotonic() < deadline, f"{status} after {len(kills)} kills"
-            waiting = watch.execute("SELECT pid, client_port FROM pg_stat_activity "
-                                    "WHERE %s = ANY(pg_blocking_pids(pid))", (holder.info.backend_pid,)).fetchall()
+            waiting = watch.execute(
+                "SELECT pid, client_port FROM pg_stat_activity WHERE %s = ANY(pg_blocking_pids(pid))",
+                (holder.info.backend_pid,),
+            ).fetchall()
             for backend, port in waiting:
                 if backend in ended:
                     continue
@@ -317,8 +350,9 @@ def test_poison_comment_kills_its_worker_until_failed(chaos_stack):
 
     def trail() -> list[str]:
         with app.extensions["db"].session() as s:
-            return list(s.scalars(select(AuditEvent.action).where(AuditEvent.comment_id == cid)
-                                  .order_by(AuditEvent.id)))
+            return list(
+                s.scalars(select(AuditEvent.action).where(AuditEvent.comment_id == cid).order_by(AuditEvent.id))
+            )
 
     try:
         with app.extensions["db"].session() as s:

@@ -21,8 +21,14 @@ from tests.chaos.conftest import new_article
 
 pytestmark = [pytest.mark.chaos, pytest.mark.timeout(240)]
 
-PAIRS = [("approve", "spam"), ("approve", "reject"), ("approve", "remove"), ("spam", "remove"),
-         ("approve", "approve"), ("spam", "approve")]
+PAIRS = [
+    ("approve", "spam"),
+    ("approve", "reject"),
+    ("approve", "remove"),
+    ("spam", "remove"),
+    ("approve", "approve"),
+    ("spam", "approve"),
+]
 
 
 def seed_held(stack, slug: str, n: int) -> list[str]:  # noqa: ANN001
@@ -32,9 +38,14 @@ def seed_held(stack, slug: str, n: int) -> list[str]:  # noqa: ANN001
         with app.extensions["db"].session() as s:
             art = store.get_article(s, slug)
             for i in range(n):
-                c = store.create_comment(s, art, {"author": f"R{i}", "email": f"r{i}@example.org",
-                                                  "body": f"Held comment {i} {uuid.uuid4().hex}"},
-                                         ip="192.0.2.9", user_agent="race", request_id="race")
+                c = store.create_comment(
+                    s,
+                    art,
+                    {"author": f"R{i}", "email": f"r{i}@example.org", "body": f"Held comment {i} {uuid.uuid4().hex}"},
+                    ip="192.0.2.9",
+                    user_agent="race",
+                    request_id="race",
+                )
                 store.transition(s, c.id, (Status.RECEIVED,), Status.HELD, action="hold", actor="test")
                 s.commit()
                 ids.append(c.id)
@@ -49,12 +60,19 @@ def consistency(stack, slug: str) -> tuple[int, int, list[str]]:  # noqa: ANN001
     try:
         with app.extensions["db"].session() as s:
             art = s.scalar(select(Article).where(Article.slug == slug))
-            published = s.scalar(select(func.count()).select_from(Comment).where(
-                Comment.article_id == art.id, Comment.status == Status.PUBLISHED)) or 0
+            published = (
+                s.scalar(
+                    select(func.count())
+                    .select_from(Comment)
+                    .where(Comment.article_id == art.id, Comment.status == Status.PUBLISHED)
+                )
+                or 0
+            )
             bad = []
             for c in s.scalars(select(Comment).where(Comment.article_id == art.id)).unique():
-                last = s.scalars(select(AuditEvent).where(AuditEvent.comment_id == c.id)
-                                 .order_by(AuditEvent.id.desc()).limit(1)).first()
+                last = s.scalars(
+                    select(AuditEvent).where(AuditEvent.comment_id == c.id).order_by(AuditEvent.id.desc()).limit(1)
+                ).first()
                 if last is None or last.to_status != c.status:
                     bad.append(c.id)
             return art.comment_count, published, bad
@@ -75,8 +93,12 @@ def test_mixed_decision_bursts_keep_counts_exact(chaos_stack, backend: str) -> N
 
     def decide(comment_id: str, action: str, barrier: threading.Barrier) -> None:
         barrier.wait(10)
-        resp = stack.http.post(f"/api/v1/moderation/comments/{comment_id}/decision",
-                               json_body={"action": action}, headers=headers, timeout=30)
+        resp = stack.http.post(
+            f"/api/v1/moderation/comments/{comment_id}/decision",
+            json_body={"action": action},
+            headers=headers,
+            timeout=30,
+        )
         with lock:
             codes[resp.status] = codes.get(resp.status, 0) + 1
 

@@ -41,15 +41,32 @@ def test_sqlite_read_only_spell_is_reported_then_recovered_without_restart(tmp_p
         from service.embedded_redis import free_port
 
         stack.port = free_port()
-        web = stack._spawn("web", [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{stack.port}",
-                                   "--workers", "1", "--threads", "2", "--timeout", "30", "service:create_app()"])
+        web = stack._spawn(
+            "web",
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "--bind",
+                f"127.0.0.1:{stack.port}",
+                "--workers",
+                "1",
+                "--threads",
+                "2",
+                "--timeout",
+                "30",
+                "service:create_app()",
+            ],
+        )
         wait_for(lambda: _ok(stack, "/healthz"), timeout=60, interval=0.2)
         slug = new_article(stack)
 
         def post() -> int:
-            return stack.http.post(f"/api/v1/articles/{slug}/comments", timeout=40,
-                                   json_body={"author": "Ann", "email": "ann@example.org",
-                                              "body": f"Comment {time.monotonic_ns()}"}).status
+            return stack.http.post(
+                f"/api/v1/articles/{slug}/comments",
+                timeout=40,
+                json_body={"author": "Ann", "email": "ann@example.org", "body": f"Comment {time.monotonic_ns()}"},
+            ).status
 
         assert post() == 202
         assert stack.http.get("/readyz").status == 200
@@ -58,6 +75,7 @@ def test_sqlite_read_only_spell_is_reported_then_recovered_without_restart(tmp_p
             old = gunicorn_children(web.pid)
             for pid in old:
                 os.kill(pid, signal.SIGKILL)
+
             def replaced() -> bool:
                 new = gunicorn_children(web.pid)
                 return bool(new) and set(new).isdisjoint(old) and _ok(stack, "/healthz")

@@ -43,8 +43,9 @@ print(json.dumps(marks))
 
 
 def test_rss_flat_over_5000_distinct_long_comments() -> None:
-    out = subprocess.run([sys.executable, "-c", SOAK], cwd=str(ROOT), capture_output=True, text=True,
-                         timeout=580, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", SOAK], cwd=str(ROOT), capture_output=True, text=True, timeout=580, check=True
+    )
     marks = {int(k): v for k, v in json.loads(out.stdout.strip().splitlines()[-1]).items()}
     growth = marks[5000] - marks[1000]
     print(f"RSS MB after 1000/2000/3000/4000/5000 comments: {marks}")

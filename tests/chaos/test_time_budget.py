@@ -28,8 +28,12 @@ def status_and_note(stack, comment_id: str) -> tuple[str, str | None]:  # noqa: 
     try:
         with app.extensions["db"].session() as s:
             status = s.scalar(select(Comment.status).where(Comment.id == comment_id))
-            note = s.scalar(select(AuditEvent.note).where(AuditEvent.comment_id == comment_id)
-                            .order_by(AuditEvent.id.desc()).limit(1))
+            note = s.scalar(
+                select(AuditEvent.note)
+                .where(AuditEvent.comment_id == comment_id)
+                .order_by(AuditEvent.id.desc())
+                .limit(1)
+            )
             return status, note
     finally:
         app.extensions["db"].dispose()
@@ -40,9 +44,10 @@ def test_stalled_checks_hold_the_comment_and_the_queue_moves_on(chaos_stack) -> 
     slug = new_article(stack)
 
     def submit(body: str) -> str:
-        resp = stack.http.post(f"/api/v1/articles/{slug}/comments",
-                               json_body={"author": "Ann", "email": f"ann{time.monotonic_ns()}@example.org",
-                                          "body": body})
+        resp = stack.http.post(
+            f"/api/v1/articles/{slug}/comments",
+            json_body={"author": "Ann", "email": f"ann{time.monotonic_ns()}@example.org", "body": body},
+        )
         assert resp.status == 202, resp.text
         return resp.json()["id"]
 

@@ -42,8 +42,9 @@ def seed(app: Flask) -> dict[str, str]:
         data = {"author": "Visible Name", "email": EMAIL, "body": "A published comment, see https://example.org/x"}
         pub = store.create_comment(s, art, data, ip=IP, user_agent="fuzz", request_id="seed")
         store.publish(s, pub, ("received",), action="publish", actor="test")
-        held = store.create_comment(s, art, {**data, "body": "A held comment."}, ip=IP, user_agent="fuzz",
-                                    request_id="seed")
+        held = store.create_comment(
+            s, art, {**data, "body": "A held comment."}, ip=IP, user_agent="fuzz", request_id="seed"
+        )
         store.transition(s, held.id, ("received",), "held", action="hold", actor="test")
         s.commit()
         _, token = create_moderator(s, f"fuzz-{uuid.uuid4().hex[:6]}")
@@ -63,10 +64,17 @@ def hostile_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Embedded
 def hostile_app(tmp_path_factory: pytest.TempPathFactory, hostile_redis: EmbeddedRedis) -> Iterator[Flask]:
     """The real app (WSGI, in-process) on its own SQLite file and a real Redis."""
     tmp = tmp_path_factory.mktemp("hostile")
-    settings = load({"COMMENTQ_INSTANCE_DIR": str(tmp), "SECRET_KEY": "hostile", "REDIS_URL": hostile_redis.url,
-                     "COMMENTQ_RATE_LIMIT": "100000 per minute", "COMMENTQ_LOG_JSON": "0",
-                     "COMMENTQ_LOG_LEVEL": "WARNING",
-                     "COMMENTQ_ALLOWED_ORIGINS": "https://blog.example.org"})
+    settings = load(
+        {
+            "COMMENTQ_INSTANCE_DIR": str(tmp),
+            "SECRET_KEY": "hostile",
+            "REDIS_URL": hostile_redis.url,
+            "COMMENTQ_RATE_LIMIT": "100000 per minute",
+            "COMMENTQ_LOG_JSON": "0",
+            "COMMENTQ_LOG_LEVEL": "WARNING",
+            "COMMENTQ_ALLOWED_ORIGINS": "https://blog.example.org",
+        }
+    )
     app = create_app(settings)
     upgrade(app.extensions["db"])
     app.extensions["seed"] = seed(app)
@@ -104,8 +112,16 @@ def public_pages(app: Flask, seeded: dict[str, str]) -> list[str]:
 
 def limited_app(tmp: Path, redis_url: str, **env: str) -> Flask:
     """An app with a 3-per-minute rate limit on the real Redis, migrated and seeded."""
-    settings = load({"COMMENTQ_INSTANCE_DIR": str(tmp), "SECRET_KEY": "guards", "REDIS_URL": redis_url,
-                     "COMMENTQ_RATE_LIMIT": "3 per minute", "COMMENTQ_LOG_JSON": "0", **env})
+    settings = load(
+        {
+            "COMMENTQ_INSTANCE_DIR": str(tmp),
+            "SECRET_KEY": "guards",
+            "REDIS_URL": redis_url,
+            "COMMENTQ_RATE_LIMIT": "3 per minute",
+            "COMMENTQ_LOG_JSON": "0",
+            **env,
+        }
+    )
     app = create_app(settings)
     upgrade(app.extensions["db"])
     seed(app)
@@ -135,7 +151,8 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # no
     terminalreporter.section("commentq fuzz (schemathesis): cases per operation")
     terminalreporter.write(text)
     target = os.environ.get("COMMENTQ_FUZZ_REPORT") or str(
-        Path(str(config._tmp_path_factory.getbasetemp())) / "fuzz-report.txt")
+        Path(str(config._tmp_path_factory.getbasetemp())) / "fuzz-report.txt"
+    )
     try:
         Path(target).write_text(text)
         terminalreporter.write_line(f"(written to {target})")

@@ -27,8 +27,14 @@ from workers.checks.memo import BytesLRU
 from workers.pipeline import Pipeline
 
 CHECKS = default_checks()
-CACHES = list({id(v): v for m in (text_module, promotion_module, disallowed_module) for v in vars(m).values()
-               if isinstance(v, BytesLRU)}.values())
+CACHES = list(
+    {
+        id(v): v
+        for m in (text_module, promotion_module, disallowed_module)
+        for v in vars(m).values()
+        if isinstance(v, BytesLRU)
+    }.values()
+)
 RATIO = 10.0  # linear: ~4; quadratic: ~16
 FLOOR = 3e-4  # seconds: below this the small run is timer noise
 
@@ -85,7 +91,8 @@ def assert_linear(unit: str, chars: int = 2500) -> None:
             t_large = cost(check, large, 5)
         assert t_large <= RATIO * t_small, (
             f"{check.name} on {unit!r}: {len(small)} chars {t_small * 1e3:.2f} ms, "
-            f"{len(large)} chars {t_large * 1e3:.2f} ms")
+            f"{len(large)} chars {t_large * 1e3:.2f} ms"
+        )
 
 
 @pytest.mark.parametrize("unit", list(CORPUS.values()), ids=list(CORPUS))

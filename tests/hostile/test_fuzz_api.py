@@ -31,8 +31,9 @@ def test_openapi_document_is_what_is_served(hostile_app):  # noqa: ANN001
 
 
 @schema.parametrize()
-@settings(max_examples=MAX_EXAMPLES, derandomize=True, deadline=None, database=None,
-          suppress_health_check=list(HealthCheck))
+@settings(
+    max_examples=MAX_EXAMPLES, derandomize=True, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+)
 def test_api_never_5xx_and_matches_schema(case, hostile_app, seeded):  # noqa: ANN001
     # Every other case aims at real rows, so fuzzed bodies reach the code behind the 404s.
     if next(_turn) % 2 == 0:
@@ -44,8 +45,11 @@ def test_api_never_5xx_and_matches_schema(case, hostile_app, seeded):  # noqa: A
     headers = {"Authorization": f"Bearer {seeded['token']}"} if "/moderation/" in case.path else {}
     response = case.call(headers=headers, app=hostile_app)
     documented = case.method.lower() == case.operation.method.lower()
-    tally(f"{case.operation.method.upper()} {case.path}" if documented else "(undocumented methods)",
-          response.status_code)
-    case.validate_response(response, checks=[not_a_server_error, status_code_conformance,
-                                             content_type_conformance, response_schema_conformance],
-                           headers=headers)
+    tally(
+        f"{case.operation.method.upper()} {case.path}" if documented else "(undocumented methods)", response.status_code
+    )
+    case.validate_response(
+        response,
+        checks=[not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance],
+        headers=headers,
+    )

@@ -22,8 +22,9 @@ GOOD = {"author": "Ann", "email": "ann@example.org", "body": "A fine comment."}
 
 
 def submit(app: Flask, ip: str, payload: dict | None = None, **headers: str):  # noqa: ANN201
-    return app.test_client().post(f"/api/v1/articles/{SLUG}/comments", json=payload or GOOD,
-                                  headers=headers, environ_base={"REMOTE_ADDR": ip})
+    return app.test_client().post(
+        f"/api/v1/articles/{SLUG}/comments", json=payload or GOOD, headers=headers, environ_base={"REMOTE_ADDR": ip}
+    )
 
 
 def test_rate_limit_per_ip_with_retry_after(rl_app: Flask) -> None:
@@ -85,8 +86,7 @@ def test_tokens_are_stored_hashed_and_compared_in_constant_time(hostile_app: Fla
     assert "compare_digest" in src
     client = hostile_app.test_client()
     assert client.get("/api/v1/moderation/queue", headers={"Authorization": f"Bearer {token}"}).status_code == 200
-    for bad in [token[:-1], token + "x", token.upper(), "", "cq_" + "A" * 43, "x" * 10_000,
-                f"Basic {token}", "Bearer"]:
+    for bad in [token[:-1], token + "x", token.upper(), "", "cq_" + "A" * 43, "x" * 10_000, f"Basic {token}", "Bearer"]:
         header = bad if bad.startswith(("Basic", "Bearer")) else f"Bearer {bad}"
         resp = client.get("/api/v1/moderation/queue", headers={"Authorization": header})
         assert resp.status_code == 401, bad[:20]
@@ -98,25 +98,39 @@ def test_cors_only_for_configured_origins(hostile_app: Flask) -> None:
     client = hostile_app.test_client()
     ok = client.get(f"/api/v1/articles/{SLUG}/comments", headers={"Origin": "https://blog.example.org"})
     assert ok.headers.get("Access-Control-Allow-Origin") == "https://blog.example.org"
-    for origin in ["https://evil.example", "https://blog.example.org.evil.example", "null",
-                   "http://blog.example.org"]:
+    for origin in ["https://evil.example", "https://blog.example.org.evil.example", "null", "http://blog.example.org"]:
         resp = client.get(f"/api/v1/articles/{SLUG}/comments", headers={"Origin": origin})
         assert resp.headers.get("Access-Control-Allow-Origin") in (None, ""), origin
-        pre = client.options(f"/api/v1/articles/{SLUG}/comments",
-                             headers={"Origin": origin, "Access-Control-Request-Method": "POST"})
+        pre = client.options(
+            f"/api/v1/articles/{SLUG}/comments", headers={"Origin": origin, "Access-Control-Request-Method": "POST"}
+        )
         assert pre.headers.get("Access-Control-Allow-Origin") in (None, ""), origin
     mod = client.get("/api/v1/moderation/queue", headers={"Origin": "https://blog.example.org"})
     assert mod.headers.get("Access-Control-Allow-Origin") in (None, "")
 
 
-@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "/\\evil.example",
-                                    "javascript:alert(1)", "https://blog.example.org.evil.example/",
-                                    "https://blog.example.org@evil.example/", "\\\\evil.example"])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "https://evil.example/",
+        "//evil.example/",
+        "/\\evil.example",
+        "javascript:alert(1)",
+        "https://blog.example.org.evil.example/",
+        "https://blog.example.org@evil.example/",
+        "\\\\evil.example",
+    ],
+)
 def test_form_redirects_only_to_configured_origins(hostile_app: Flask, target: str) -> None:
     resp = hostile_app.test_client().post(
         f"/api/v1/articles/{SLUG}/comments",
-        data={"author": "Ann", "email": f"r-{uuid.uuid4().hex[:6]}@example.org", "comment": "Nice post.",
-              "redirect_to": target})
+        data={
+            "author": "Ann",
+            "email": f"r-{uuid.uuid4().hex[:6]}@example.org",
+            "comment": "Nice post.",
+            "redirect_to": target,
+        },
+    )
     assert resp.status_code == 303
     location = resp.headers["Location"]
     assert location.startswith(("https://blog.example.org/", "/")) and not location.startswith("//"), location
@@ -126,8 +140,13 @@ def test_form_redirects_only_to_configured_origins(hostile_app: Flask, target: s
 def test_form_redirect_to_allowed_origin_is_kept(hostile_app: Flask) -> None:
     resp = hostile_app.test_client().post(
         f"/api/v1/articles/{SLUG}/comments",
-        data={"author": "Ann", "email": "ok@example.org", "comment": "Nice.",
-              "redirect_to": "https://blog.example.org/fuzz/#comments"})
+        data={
+            "author": "Ann",
+            "email": "ok@example.org",
+            "comment": "Nice.",
+            "redirect_to": "https://blog.example.org/fuzz/#comments",
+        },
+    )
     assert resp.headers["Location"].startswith("https://blog.example.org/fuzz/?comment=")
 
 
@@ -171,6 +190,7 @@ def test_no_email_or_ip_on_any_public_endpoint(hostile_app: Flask, seeded: dict)
                 assert not re.search(r'"(email|ip)"\s*:', text), url
     assert crawled >= 6
     # The moderators do see them (proves the seed really carries an email and an IP).
-    mod = client.get(f"/api/v1/moderation/comments/{seeded['held']}",
-                     headers={"Authorization": f"Bearer {seeded['token']}"}).get_data(as_text=True)
+    mod = client.get(
+        f"/api/v1/moderation/comments/{seeded['held']}", headers={"Authorization": f"Bearer {seeded['token']}"}
+    ).get_data(as_text=True)
     assert EMAIL in mod and IP in mod

@@ -19,19 +19,22 @@ def post_raw(app, raw: bytes, content_type: str = "application/json", **headers:
     return app.test_client().post(URL, data=raw, headers={"Content-Type": content_type, **headers})
 
 
-@pytest.mark.parametrize(("field", "value", "words"), [
-    ("author", "Ann\u202egnp.exe", "bidirectional"),
-    ("body", "Hello \u202eevil\u202c world", "bidirectional"),
-    ("body", "Hello\x00World", "NUL"),
-    ("author", "A\x00nn", "NUL"),
-    ("author", "Ann\nSmith", "control"),
-    ("body", "bell \x07 char", "control"),
-    ("body", "\u200b\u200b\u200b", "empty"),
-    ("body", "   \n\t  ", "empty"),
-    ("author", "\u200b", "required"),
-    ("email", "ann@example\u202e.org", "bidirectional"),
-    ("url", "https://example.org/\u202e", "bidirectional"),
-])
+@pytest.mark.parametrize(
+    ("field", "value", "words"),
+    [
+        ("author", "Ann\u202egnp.exe", "bidirectional"),
+        ("body", "Hello \u202eevil\u202c world", "bidirectional"),
+        ("body", "Hello\x00World", "NUL"),
+        ("author", "A\x00nn", "NUL"),
+        ("author", "Ann\nSmith", "control"),
+        ("body", "bell \x07 char", "control"),
+        ("body", "\u200b\u200b\u200b", "empty"),
+        ("body", "   \n\t  ", "empty"),
+        ("author", "\u200b", "required"),
+        ("email", "ann@example\u202e.org", "bidirectional"),
+        ("url", "https://example.org/\u202e", "bidirectional"),
+    ],
+)
 def test_unicode_tricks_are_refused_naming_the_field(hostile_app, field: str, value: str, words: str) -> None:  # noqa: ANN001
     resp = hostile_app.test_client().post(URL, json={**GOOD, field: value})
     assert resp.status_code == 422, resp.get_data(as_text=True)
@@ -55,43 +58,50 @@ def test_invalid_utf8_is_a_400(hostile_app) -> None:  # noqa: ANN001
 
 
 def test_four_byte_emoji_and_rtl_text_are_welcome(hostile_app) -> None:  # noqa: ANN001
-    resp = hostile_app.test_client().post(URL, json={**GOOD, "author": "Zoë 🦊",
-                                                     "body": "שלום עולם — مرحبا 👍🏽 𝔘𝔫𝔦𝔠𝔬𝔡𝔢"})
+    resp = hostile_app.test_client().post(
+        URL, json={**GOOD, "author": "Zoë 🦊", "body": "שלום עולם — مرحبا 👍🏽 𝔘𝔫𝔦𝔠𝔬𝔡𝔢"}
+    )
     assert resp.status_code == 202, resp.get_json()
 
 
-@pytest.mark.parametrize(("payload", "field"), [
-    ({**GOOD, "author": 42}, "author"),
-    ({**GOOD, "email": ["a@b.example"]}, "email"),
-    ({**GOOD, "body": {"text": "x"}}, "body"),
-    ({**GOOD, "body": None}, "body"),
-    ({**GOOD, "url": 5}, "url"),
-    ({**GOOD, "url": "ftp://example.org/"}, "url"),
-    ({**GOOD, "parent_id": True}, "parent_id"),
-    ({**GOOD, "parent_id": "not-a-real-comment"}, "parent_id"),
-    ({"author": "Ann", "body": "x"}, "email"),
-    ({**GOOD, "email": "not an email"}, "email"),
-    ({**GOOD, "body": "x" * 20_000}, "body"),
-    ({**GOOD, "author": "A" * 500}, "author"),
-])
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({**GOOD, "author": 42}, "author"),
+        ({**GOOD, "email": ["a@b.example"]}, "email"),
+        ({**GOOD, "body": {"text": "x"}}, "body"),
+        ({**GOOD, "body": None}, "body"),
+        ({**GOOD, "url": 5}, "url"),
+        ({**GOOD, "url": "ftp://example.org/"}, "url"),
+        ({**GOOD, "parent_id": True}, "parent_id"),
+        ({**GOOD, "parent_id": "not-a-real-comment"}, "parent_id"),
+        ({"author": "Ann", "body": "x"}, "email"),
+        ({**GOOD, "email": "not an email"}, "email"),
+        ({**GOOD, "body": "x" * 20_000}, "body"),
+        ({**GOOD, "author": "A" * 500}, "author"),
+    ],
+)
 def test_wrong_types_and_values_name_the_field(hostile_app, payload: dict, field: str) -> None:  # noqa: ANN001
     resp = hostile_app.test_client().post(URL, json=payload)
     assert 400 <= resp.status_code < 500, resp.get_data(as_text=True)
     assert field in resp.get_json().get("errors", {}), resp.get_json()
 
 
-@pytest.mark.parametrize(("raw", "status", "words"), [
-    (b'{"author": "A", "author": "B", "email": "a@b.example", "body": "x"}', 400, "Duplicate"),
-    (b"[1, 2, 3]", 400, "object"),
-    (b'"just a string"', 400, "object"),
-    (b"null", 400, "object"),
-    (b"{", 400, "Malformed"),
-    (b"", 400, "Malformed"),
-    (b"[" * 5000 + b"]" * 5000, 400, "deep"),
-    (b'{"a":' * 200 + b"1" + b"}" * 200, 400, "deep"),
-    (b'{"author": 1e999999, "email": "a@b.example", "body": "x"}', 422, ""),
-    (b'{"author": NaN, "email": "a@b.example", "body": "x"}', 422, "author"),
-])
+@pytest.mark.parametrize(
+    ("raw", "status", "words"),
+    [
+        (b'{"author": "A", "author": "B", "email": "a@b.example", "body": "x"}', 400, "Duplicate"),
+        (b"[1, 2, 3]", 400, "object"),
+        (b'"just a string"', 400, "object"),
+        (b"null", 400, "object"),
+        (b"{", 400, "Malformed"),
+        (b"", 400, "Malformed"),
+        (b"[" * 5000 + b"]" * 5000, 400, "deep"),
+        (b'{"a":' * 200 + b"1" + b"}" * 200, 400, "deep"),
+        (b'{"author": 1e999999, "email": "a@b.example", "body": "x"}', 422, ""),
+        (b'{"author": NaN, "email": "a@b.example", "body": "x"}', 422, "author"),
+    ],
+)
 def test_malformed_json_is_a_clear_4xx(hostile_app, raw: bytes, status: int, words: str) -> None:  # noqa: ANN001
     resp = post_raw(hostile_app, raw)
     assert resp.status_code == status, resp.get_data(as_text=True)
@@ -114,16 +124,19 @@ def test_wide_json_within_the_limit_is_cheap_and_refused_cleanly(hostile_app) ->
     assert resp.status_code == 202  # unknown keys are ignored, and never stored
 
 
-@pytest.mark.parametrize(("ctype", "status"), [("text/plain", 415), ("application/xml", 415), ("", 415),
-                                                ("application/json; charset=latin-1", 202)])
+@pytest.mark.parametrize(
+    ("ctype", "status"),
+    [("text/plain", 415), ("application/xml", 415), ("", 415), ("application/json; charset=latin-1", 202)],
+)
 def test_content_types(hostile_app, ctype: str, status: int) -> None:  # noqa: ANN001
     resp = post_raw(hostile_app, json.dumps(GOOD).encode(), ctype)
     assert resp.status_code == status, resp.get_data(as_text=True)
 
 
 def test_form_post_with_hostile_fields(hostile_app) -> None:  # noqa: ANN001
-    resp = hostile_app.test_client().post(URL, data={"author": "Ann", "email": "a@b.example",
-                                                     "comment": "bad\x00nul", "comment_parent": "x" * 100})
+    resp = hostile_app.test_client().post(
+        URL, data={"author": "Ann", "email": "a@b.example", "comment": "bad\x00nul", "comment_parent": "x" * 100}
+    )
     assert 400 <= resp.status_code < 500
 
 
@@ -153,7 +166,7 @@ def server(stack):  # noqa: ANN001, ANN201
 
 
 def test_oversized_header_is_4xx(server) -> None:  # noqa: ANN001
-    req = (b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + b"a" * 20_000 + b"\r\nConnection: close\r\n\r\n")
+    req = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + b"a" * 20_000 + b"\r\nConnection: close\r\n\r\n"
     status = status_of(raw_http(server.port, req))
     assert 400 <= status < 500 or status == 0, status  # gunicorn refuses (or closes), never a 5xx
 
@@ -169,15 +182,18 @@ def test_oversized_body_is_413_over_http(server) -> None:  # noqa: ANN001
     art = server.http.get("/api/v1/articles/none").status  # the server answers
     assert art == 404
     big = json.dumps({**GOOD, "body": "y" * 400_000})  # over the 256 KiB default
-    resp = server.http.post("/api/v1/articles/any/comments", raw=big.encode(),
-                            headers={"Content-Type": "application/json"})
+    resp = server.http.post(
+        "/api/v1/articles/any/comments", raw=big.encode(), headers={"Content-Type": "application/json"}
+    )
     assert resp.status == 413, resp.text
     assert json.loads(resp.text)["error"]
 
 
 def test_lying_content_length_is_not_a_5xx(server) -> None:  # noqa: ANN001
     body = json.dumps(GOOD).encode()
-    req = (b"POST /api/v1/articles/any/comments HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-           b"Content-Type: application/json\r\nContent-Length: 999999999\r\nConnection: close\r\n\r\n" + body)
+    req = (
+        b"POST /api/v1/articles/any/comments HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        b"Content-Type: application/json\r\nContent-Length: 999999999\r\nConnection: close\r\n\r\n" + body
+    )
     status = status_of(raw_http(server.port, req, timeout=5))
     assert status == 413 or status == 0 or 400 <= status < 500, status

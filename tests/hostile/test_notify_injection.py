@@ -34,11 +34,14 @@ HOSTILE = [
     ("Ann\r\nBcc: attacker@example.net", "d@example.org", None, HELD_BODY),
     ("Ann\u0085Content-Type: text/html", "e@example.org", None, HELD_BODY),
     ("Ann\u2029\u000b\u000cX-Evil: 1", "f@example.org", None, HELD_BODY),
-    ("=?iso-8859-1?q?=0A=0AContent-Type:_text/html?=", "g@example.org", "https://x.example/=?utf-8?q?=0A?=",
-     HELD_BODY),
-    ("Mallory", "h@example.org", None,
-     HELD_BODY + "\n\nDecide: https://evil.example/approve\u2028Decide: https://evil.example/2\r"
-                 "Queue:  https://evil.example/q\n----\nA comment is waiting for a moderator."),
+    ("=?iso-8859-1?q?=0A=0AContent-Type:_text/html?=", "g@example.org", "https://x.example/=?utf-8?q?=0A?=", HELD_BODY),
+    (
+        "Mallory",
+        "h@example.org",
+        None,
+        HELD_BODY + "\n\nDecide: https://evil.example/approve\u2028Decide: https://evil.example/2\r"
+        "Queue:  https://evil.example/q\n----\nA comment is waiting for a moderator.",
+    ),
 ]
 
 
@@ -53,12 +56,18 @@ def inbox() -> Iterator[tuple[Inbox, int]]:
 
 
 def email_stack(tmp, port: int, notify_email: str = "moderators@example.org"):  # noqa: ANN001, ANN201
-    stack, drop = make_stack("sqlite", tmp, {
-        "COMMENTQ_SMTP_URL": f"smtp://127.0.0.1:{port}?from=desk@commentq.test",
-        "COMMENTQ_NOTIFY_EMAIL": notify_email, "COMMENTQ_PUBLIC_URL": PUBLIC, "COMMENTQ_LOG_JSON": "0",
-        # Held for the links, never rejected by the classifier: every case must reach the inbox.
-        "COMMENTQ_CLASSIFIER_SPAM": "1.01",
-    })
+    stack, drop = make_stack(
+        "sqlite",
+        tmp,
+        {
+            "COMMENTQ_SMTP_URL": f"smtp://127.0.0.1:{port}?from=desk@commentq.test",
+            "COMMENTQ_NOTIFY_EMAIL": notify_email,
+            "COMMENTQ_PUBLIC_URL": PUBLIC,
+            "COMMENTQ_LOG_JSON": "0",
+            # Held for the links, never rejected by the classifier: every case must reach the inbox.
+            "COMMENTQ_CLASSIFIER_SPAM": "1.01",
+        },
+    )
     stack.start_worker()
     return stack, drop
 
@@ -66,8 +75,14 @@ def email_stack(tmp, port: int, notify_email: str = "moderators@example.org"):  
 def submit(app, author: str, email: str, url: str | None, body: str) -> str:  # noqa: ANN001
     with app.app_context(), app.extensions["db"].session() as s:
         article = store.put_article(s, f"n-{uuid.uuid4().hex[:8]}", "A post about rivers", None)
-        c = store.create_comment(s, article, {"author": author, "email": email, "body": body, "url": url},
-                                 ip="203.0.113.7", user_agent="t", request_id=None)
+        c = store.create_comment(
+            s,
+            article,
+            {"author": author, "email": email, "body": body, "url": url},
+            ip="203.0.113.7",
+            user_agent="t",
+            request_id=None,
+        )
         assert enqueue_comment(c.id)
         return c.id
 
@@ -83,8 +98,9 @@ def note(app, comment_id: str) -> str | None:  # noqa: ANN001
     from service.models import AuditEvent
 
     with app.extensions["db"].session() as s:
-        return s.scalar(select(AuditEvent.note).where(AuditEvent.comment_id == comment_id)
-                        .order_by(AuditEvent.id.desc()).limit(1))
+        return s.scalar(
+            select(AuditEvent.note).where(AuditEvent.comment_id == comment_id).order_by(AuditEvent.id.desc()).limit(1)
+        )
 
 
 def notification(app, comment_id: str) -> Notification | None:  # noqa: ANN001
@@ -103,18 +119,23 @@ def test_hostile_values_never_inject_headers_or_fake_links(inbox, tmp_path) -> N
             wait_for(lambda cid=cid: status(app, cid) in ("held", "rejected", "published"), timeout=60, interval=0.2)
             if status(app, cid) != "held":  # the validator refused a name with CR/LF: nothing to send
                 assert "\r" in case[0] or "\n" in case[0] or "\x85" in case[0] or "\u2029" in case[0], (
-                    case[0], status(app, cid), note(app, cid))
+                    case[0],
+                    status(app, cid),
+                    note(app, cid),
+                )
                 continue
             held.append((cid, case))
-            wait_for(lambda cid=cid: (n := notification(app, cid)) is not None and n.status != "pending",
-                     timeout=60, interval=0.2)
+            wait_for(
+                lambda cid=cid: (n := notification(app, cid)) is not None and n.status != "pending",
+                timeout=60,
+                interval=0.2,
+            )
             n = notification(app, cid)
             assert n.status == "sent", (n.status, n.last_error)
         # The examples (encoded words, U+2028) and the faked links were all held and mailed.
         assert {case[0] for _cid, case in held} >= {HOSTILE[i][0] for i in (0, 1, 2, 6, 7)}, held
         for cid, (author, *_rest) in held:
-            raws = [raw for _f, _t, raw in box.messages
-                    if cid in message_from_bytes(raw, policy=default).get_content()]
+            raws = [raw for _f, _t, raw in box.messages if cid in message_from_bytes(raw, policy=default).get_content()]
             assert len(raws) == 1, cid
             raw = raws[0]
             msg = message_from_bytes(raw, policy=default)
@@ -122,8 +143,11 @@ def test_hostile_values_never_inject_headers_or_fake_links(inbox, tmp_path) -> N
             assert len(msg.keys()) == len(HEADERS)
             assert msg.get_content_type() == "text/plain"
             head = raw.split(b"\r\n\r\n", 1)[0]
-            names = {line.split(b":", 1)[0].decode().lower() for line in head.split(b"\r\n")
-                     if line and not line[:1].isspace()}
+            names = {
+                line.split(b":", 1)[0].decode().lower()
+                for line in head.split(b"\r\n")
+                if line and not line[:1].isspace()
+            }
             assert names == HEADERS, names  # on the wire too: no Reply-To, Bcc, X-Evil line
             assert "\n" not in str(msg["Subject"]) and "\r" not in str(msg["Subject"])
             text = msg.get_content()
@@ -147,8 +171,7 @@ def test_an_unbuildable_notification_fails_with_its_reason(inbox, tmp_path) -> N
     app = create_app(stack.settings())
     try:
         cid = submit(app, "Ann", "ann@example.org", None, HELD_BODY)
-        wait_for(lambda: (n := notification(app, cid)) is not None and n.status != "pending", timeout=60,
-                 interval=0.2)
+        wait_for(lambda: (n := notification(app, cid)) is not None and n.status != "pending", timeout=60, interval=0.2)
         n = notification(app, cid)
         assert n.status == "failed" and n.attempts == 1, (n.status, n.attempts)
         assert n.last_error and "cannot build" in n.last_error, n.last_error

@@ -23,13 +23,30 @@ OK_ORIGINS = {"https://blog.example.org", "http://localhost"}
 
 # Targets that browsers resolve to another site, whatever a naive parser thinks of them.
 HOSTILE_TARGETS = [
-    "/\t/evil.example", "/\n/evil.example", "/\r\n/evil.example", "\t//evil.example", " //evil.example",
-    "/\\evil.example", "\\/evil.example", "\\\\evil.example", "//evil.example", "///evil.example",
-    "https:evil.example", "http:/\\evil.example", "/%09/evil.example/../", "\x00//evil.example",
-    "https://blog.example.org\t.evil.example/", "https://blog.example.org@evil.example/",
-    "https://blog.example.org.evil.example/", "https://evil.example\\@blog.example.org/",
-    "javascript:alert(1)", "java\tscript:alert(1)", "data:text/html,hi", "ftp://blog.example.org/",
-    "https://BLOG.example.org:444/", "http://blog.example.org/",
+    "/\t/evil.example",
+    "/\n/evil.example",
+    "/\r\n/evil.example",
+    "\t//evil.example",
+    " //evil.example",
+    "/\\evil.example",
+    "\\/evil.example",
+    "\\\\evil.example",
+    "//evil.example",
+    "///evil.example",
+    "https:evil.example",
+    "http:/\\evil.example",
+    "/%09/evil.example/../",
+    "\x00//evil.example",
+    "https://blog.example.org\t.evil.example/",
+    "https://blog.example.org@evil.example/",
+    "https://blog.example.org.evil.example/",
+    "https://evil.example\\@blog.example.org/",
+    "javascript:alert(1)",
+    "java\tscript:alert(1)",
+    "data:text/html,hi",
+    "ftp://blog.example.org/",
+    "https://BLOG.example.org:444/",
+    "http://blog.example.org/",
 ]
 
 
@@ -45,9 +62,15 @@ def test_hostile_targets_are_refused_by_the_parser(target: str) -> None:
 
 
 @settings(max_examples=400, deadline=None)
-@given(st.lists(st.sampled_from(list("/\\\t\n\r .:@%?#evilxampl.org-") + ["blog.example.org", "https:", "//",
-                                                                         "evil.example", "\u2028", "0x7f"]),
-                max_size=20).map("".join))
+@given(
+    st.lists(
+        st.sampled_from(
+            list("/\\\t\n\r .:@%?#evilxampl.org-")
+            + ["blog.example.org", "https:", "//", "evil.example", "\u2028", "0x7f"]
+        ),
+        max_size=20,
+    ).map("".join)
+)
 def test_no_target_resolves_off_site(target: str) -> None:
     """Whatever safe_redirect returns, a browser following it stays on an allowed origin."""
     resolved = safe_redirect(target, ARTICLE, ALLOWED, "http://localhost/")
@@ -63,22 +86,48 @@ def test_good_targets_are_kept() -> None:
     assert safe_redirect("/articles/x", None, (), "http://localhost/") == "http://localhost/articles/x"
 
 
-@pytest.mark.parametrize("target", ["/\t/evil.example/moderation", "//evil.example/moderation/",
-                                    "/moderation\r\nSet-Cookie: x=1", "https://evil.example/moderation/",
-                                    "/\\evil.example/moderation/", "/moderationx", "/moderation/../admin"])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "/\t/evil.example/moderation",
+        "//evil.example/moderation/",
+        "/moderation\r\nSet-Cookie: x=1",
+        "https://evil.example/moderation/",
+        "/\\evil.example/moderation/",
+        "/moderationx",
+        "/moderation/../admin",
+    ],
+)
 def test_desk_next_stays_in_the_desk(target: str) -> None:
     path = safe_local_path(target, "http://localhost/", "/moderation")
-    assert path is None or (path.startswith("/moderation") and not path.startswith("//")
-                            and "\n" not in path and "\r" not in path), path
+    assert path is None or (
+        path.startswith("/moderation") and not path.startswith("//") and "\n" not in path and "\r" not in path
+    ), path
 
 
 def form(target: str, **extra: str) -> dict[str, str]:
-    return {"author": "Ann", "email": f"r-{uuid.uuid4().hex[:8]}@example.org", "comment": "Nice post.",
-            "redirect_to": target, **extra}
+    return {
+        "author": "Ann",
+        "email": f"r-{uuid.uuid4().hex[:8]}@example.org",
+        "comment": "Nice post.",
+        "redirect_to": target,
+        **extra,
+    }
 
 
-@pytest.mark.parametrize("target", HOSTILE_TARGETS + ["/\n", "/\r\nX-Injected: 1", "/\x7f", "\u2028//evil.example",
-                                                       "https://blog.example.org/\u2028x", "%0d%0a", "/" * 3000])
+@pytest.mark.parametrize(
+    "target",
+    HOSTILE_TARGETS
+    + [
+        "/\n",
+        "/\r\nX-Injected: 1",
+        "/\x7f",
+        "\u2028//evil.example",
+        "https://blog.example.org/\u2028x",
+        "%0d%0a",
+        "/" * 3000,
+    ],
+)
 def test_form_post_with_a_bad_redirect_goes_back_to_the_article(hostile_app: Flask, target: str) -> None:
     """The issue's examples: ``redirect_to=/\\n`` answered 500 after storing; ``/<TAB>/evil.example``
     answered ``Location: //evil.example``."""
@@ -91,9 +140,11 @@ def test_form_post_with_a_bad_redirect_goes_back_to_the_article(hostile_app: Fla
 
 @pytest.mark.parametrize("target", ["/\t/evil.example", "//evil.example", "/\n", "/\\evil.example"])
 def test_html_error_page_back_link_stays_on_site(hostile_app: Flask, target: str) -> None:
-    resp = hostile_app.test_client().post(f"/api/v1/articles/{SLUG}/comments",
-                                          data={**form(target), "email": "not-an-email"},
-                                          headers={"Accept": "text/html"})
+    resp = hostile_app.test_client().post(
+        f"/api/v1/articles/{SLUG}/comments",
+        data={**form(target), "email": "not-an-email"},
+        headers={"Accept": "text/html"},
+    )
     assert resp.status_code == 422 and resp.mimetype == "text/html"
     import re
 
@@ -103,8 +154,17 @@ def test_html_error_page_back_link_stays_on_site(hostile_app: Flask, target: str
     assert browser_origin(html.unescape(href), "http://localhost/") in OK_ORIGINS, href
 
 
-@pytest.mark.parametrize("nxt", ["/moderation\r\n", "/moderation/\nSet-Cookie:a=b", "/\t/evil.example/moderation",
-                                 "//evil.example/moderation", "\r\n", "/moderation/%0d%0a"])
+@pytest.mark.parametrize(
+    "nxt",
+    [
+        "/moderation\r\n",
+        "/moderation/\nSet-Cookie:a=b",
+        "/\t/evil.example/moderation",
+        "//evil.example/moderation",
+        "\r\n",
+        "/moderation/%0d%0a",
+    ],
+)
 def test_desk_login_next_never_500s_or_leaves(hostile_app: Flask, seeded: dict, nxt: str) -> None:
     client = hostile_app.test_client()
     assert client.get("/moderation/login", query_string={"next": nxt}).status_code == 200
@@ -128,9 +188,12 @@ def stored(app: Flask) -> int:
 def test_every_stored_submission_counts_whatever_the_answer(rl_app: Flask) -> None:
     client = rl_app.test_client()
     before = stored(rl_app)
-    answers = [client.post(f"/api/v1/articles/{SLUG}/comments", data=form(t),
-                           environ_base={"REMOTE_ADDR": "198.51.100.40"}).status_code
-               for t in ["/\n", "/\t/evil.example", "/\r\n", "/\n", "/\n"]]
+    answers = [
+        client.post(
+            f"/api/v1/articles/{SLUG}/comments", data=form(t), environ_base={"REMOTE_ADDR": "198.51.100.40"}
+        ).status_code
+        for t in ["/\n", "/\t/evil.example", "/\r\n", "/\n", "/\n"]
+    ]
     assert answers[:3] == [303, 303, 303] and answers[3:] == [429, 429], answers
     assert stored(rl_app) - before == 3
 
@@ -147,9 +210,14 @@ def test_a_failure_after_storing_still_counts(rl_app: Flask) -> None:
 
     public.enqueue_comment = broken
     try:
-        codes = [client.post(f"/api/v1/articles/{SLUG}/comments", json={"author": "Ann", "email": "a@example.org",
-                                                                         "body": f"Body {i}"},
-                             environ_base={"REMOTE_ADDR": "198.51.100.41"}).status_code for i in range(5)]
+        codes = [
+            client.post(
+                f"/api/v1/articles/{SLUG}/comments",
+                json={"author": "Ann", "email": "a@example.org", "body": f"Body {i}"},
+                environ_base={"REMOTE_ADDR": "198.51.100.41"},
+            ).status_code
+            for i in range(5)
+        ]
     finally:
         public.enqueue_comment = original
     assert codes == [500, 500, 500, 429, 429], codes
@@ -166,20 +234,29 @@ def test_rate_key_groups_ipv6_by_64() -> None:
 
 def test_ipv6_client_cannot_rotate_addresses_in_its_64(rl_app: Flask) -> None:
     client = rl_app.test_client()
-    codes = [client.post(f"/api/v1/articles/{SLUG}/comments",
-                         json={"author": "Ann", "email": "a@example.org", "body": f"Body {i}"},
-                         environ_base={"REMOTE_ADDR": f"2001:db8:77:1::{i + 1:x}"}).status_code for i in range(5)]
+    codes = [
+        client.post(
+            f"/api/v1/articles/{SLUG}/comments",
+            json={"author": "Ann", "email": "a@example.org", "body": f"Body {i}"},
+            environ_base={"REMOTE_ADDR": f"2001:db8:77:1::{i + 1:x}"},
+        ).status_code
+        for i in range(5)
+    ]
     assert codes == [202, 202, 202, 429, 429], codes
-    other = client.post(f"/api/v1/articles/{SLUG}/comments", json={"author": "Ann", "email": "a@example.org",
-                                                                    "body": "Other network"},
-                        environ_base={"REMOTE_ADDR": "2001:db8:77:2::1"})
+    other = client.post(
+        f"/api/v1/articles/{SLUG}/comments",
+        json={"author": "Ann", "email": "a@example.org", "body": "Other network"},
+        environ_base={"REMOTE_ADDR": "2001:db8:77:2::1"},
+    )
     assert other.status_code == 202
 
 
 def test_202_carries_no_retry_after(rl_app: Flask) -> None:
-    resp = rl_app.test_client().post(f"/api/v1/articles/{SLUG}/comments",
-                                     json={"author": "Ann", "email": "a@example.org", "body": "Hello"},
-                                     environ_base={"REMOTE_ADDR": "198.51.100.42"})
+    resp = rl_app.test_client().post(
+        f"/api/v1/articles/{SLUG}/comments",
+        json={"author": "Ann", "email": "a@example.org", "body": "Hello"},
+        environ_base={"REMOTE_ADDR": "198.51.100.42"},
+    )
     assert resp.status_code == 202
     assert "Retry-After" not in resp.headers
     assert "X-RateLimit-Remaining" in resp.headers

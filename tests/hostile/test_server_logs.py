@@ -39,8 +39,11 @@ def test_log_lines_never_carry_the_previous_requests_ids(hostile_app: Flask, see
     client = hostile_app.test_client()
     stream, done = captured(hostile_app)
     try:
-        sub = client.post(f"/api/v1/articles/{SLUG}/comments", headers={"X-Request-Id": "first-request"},
-                          json={"author": "Ann", "email": "ann@example.org", "body": "Ids, please."})
+        sub = client.post(
+            f"/api/v1/articles/{SLUG}/comments",
+            headers={"X-Request-Id": "first-request"},
+            json={"author": "Ann", "email": "ann@example.org", "body": "Ids, please."},
+        )
         assert sub.status_code == 202
         submitted = sub.get_json()["id"]
         from service import store
@@ -48,12 +51,21 @@ def test_log_lines_never_carry_the_previous_requests_ids(hostile_app: Flask, see
 
         with hostile_app.extensions["db"].session() as s:
             art = s.get(Comment, seeded["published"]).article
-            other = store.create_comment(s, art, {"author": "B", "email": "b@example.org", "body": "other"},
-                                         ip="192.0.2.3", user_agent="t", request_id="r")
+            other = store.create_comment(
+                s,
+                art,
+                {"author": "B", "email": "b@example.org", "body": "other"},
+                ip="192.0.2.3",
+                user_agent="t",
+                request_id="r",
+            )
             store.transition(s, other.id, ("received",), "held", action="hold", actor="test")
             s.commit()
-        resp = client.post(f"/api/v1/moderation/comments/{other.id}/decision", json={"action": "reject"},
-                           headers={"Authorization": f"Bearer {seeded['token']}"})
+        resp = client.post(
+            f"/api/v1/moderation/comments/{other.id}/decision",
+            json={"action": "reject"},
+            headers={"Authorization": f"Bearer {seeded['token']}"},
+        )
         assert resp.status_code == 200
     finally:
         done()
@@ -85,9 +97,26 @@ def test_gunicorn_outside_the_project_root_sums_metrics_and_logs_no_ips(tmp_path
     env["PYTHONPATH"] = str(Path(__file__).resolve().parents[2])
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2",
-             "--access-logfile", "-", "--log-level", "debug", "service:create_app()"],
-            cwd=str(elsewhere), env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                "2",
+                "--access-logfile",
+                "-",
+                "--log-level",
+                "debug",
+                "service:create_app()",
+            ],
+            cwd=str(elsewhere),
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     try:
         base = f"http://127.0.0.1:{port}"
 
@@ -107,8 +136,11 @@ def test_gunicorn_outside_the_project_root_sums_metrics_and_logs_no_ips(tmp_path
         counts = []
         for _ in range(8):
             text = urllib.request.urlopen(base + "/metrics", timeout=5).read().decode()
-            found = re.search(r'commentq_http_requests_total\{endpoint="/healthz",method="GET",status="200"\} '
-                              r"([0-9.e+]+)", text)
+            found = re.search(
+                r'commentq_http_requests_total\{endpoint="/healthz",method="GET",status="200"\} '
+                r"([0-9.e+]+)",
+                text,
+            )
             counts.append(float(found.group(1)) if found else 0.0)
         # Every scrape, whichever worker answers it, sees all 21 health checks (20 + the start probe
         # ones may add a few): the same total every time, never one worker's share.
@@ -123,6 +155,9 @@ def test_gunicorn_outside_the_project_root_sums_metrics_and_logs_no_ips(tmp_path
     assert "GET /healthz" in text or "/healthz" in text
     # The client here is 127.0.0.1; the only lines that may show it are the server's own settings
     # (gunicorn's debug dump of its configuration, indented, and where it listens).
-    leaked = [line for line in text.splitlines()
-              if "127.0.0.1" in line and "Listening at" not in line and not line.startswith("  ")]
+    leaked = [
+        line
+        for line in text.splitlines()
+        if "127.0.0.1" in line and "Listening at" not in line and not line.startswith("  ")
+    ]
     assert not leaked, leaked[:5]

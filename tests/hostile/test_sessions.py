@@ -40,8 +40,14 @@ def held_comment(app: Flask, seeded: dict) -> str:
 
     with app.extensions["db"].session() as s:
         art = s.get(Comment, seeded["held"]).article
-        c = store.create_comment(s, art, {"author": "X", "email": "x@example.org", "body": "held one"},
-                                 ip="192.0.2.1", user_agent="t", request_id="r")
+        c = store.create_comment(
+            s,
+            art,
+            {"author": "X", "email": "x@example.org", "body": "held one"},
+            ip="192.0.2.1",
+            user_agent="t",
+            request_id="r",
+        )
         store.transition(s, c.id, ("received",), "held", action="hold", actor="test")
         s.commit()
         return c.id

@@ -92,10 +92,12 @@ def proxy(web: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tupl
     port = free_port()
     conf = (ROOT / "deploy" / "nginx" / "commentq.conf").read_text()
     assert "server web:8000;" in conf and "listen 8000;" in conf
-    conf = conf.replace("server web:8000;", f"server 127.0.0.1:{web.port};").replace(
-        "listen 8000;", f"listen 127.0.0.1:{port};").replace(
-        "access_log /dev/stdout", f"access_log {tmp / 'access.log'}").replace(
-        "error_log /dev/stderr", f"error_log {tmp / 'error.log'}")
+    conf = (
+        conf.replace("server web:8000;", f"server 127.0.0.1:{web.port};")
+        .replace("listen 8000;", f"listen 127.0.0.1:{port};")
+        .replace("access_log /dev/stdout", f"access_log {tmp / 'access.log'}")
+        .replace("error_log /dev/stderr", f"error_log {tmp / 'error.log'}")
+    )
     (tmp / "commentq.conf").write_text(conf)
     temp = {name: tmp / name for name in ("body", "proxy", "fastcgi", "uwsgi", "scgi")}
     for d in temp.values():
@@ -105,10 +107,14 @@ def proxy(web: Stack, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tupl
         f"error_log {tmp / 'error.log'} crit;\nevents {{ worker_connections 1024; }}\n"
         f"http {{\n client_body_temp_path {temp['body']};\n proxy_temp_path {temp['proxy']};\n"
         f" fastcgi_temp_path {temp['fastcgi']};\n uwsgi_temp_path {temp['uwsgi']};\n"
-        f" scgi_temp_path {temp['scgi']};\n include {tmp / 'commentq.conf'};\n}}\n")
-    proc = subprocess.Popen([NGINX, "-c", str(tmp / "nginx.conf"), "-p", str(tmp)],
-                            stdout=subprocess.DEVNULL, stderr=open(tmp / "stderr.log", "wb"),  # noqa: SIM115
-                            start_new_session=True)
+        f" scgi_temp_path {temp['scgi']};\n include {tmp / 'commentq.conf'};\n}}\n"
+    )
+    proc = subprocess.Popen(
+        [NGINX, "-c", str(tmp / "nginx.conf"), "-p", str(tmp)],
+        stdout=subprocess.DEVNULL,
+        stderr=open(tmp / "stderr.log", "wb"),  # noqa: SIM115
+        start_new_session=True,
+    )
     try:
         wait_for(lambda: _up(port), timeout=20, interval=0.1)
         yield port, tmp
@@ -159,9 +165,11 @@ def test_the_proxy_passes_the_client_address_and_logs_no_ip(web: Stack, proxy: t
         import json
 
         req = urllib.request.Request(
-            f"http://127.0.0.1:{port}/api/v1/articles/{slug}/comments", method="POST",
+            f"http://127.0.0.1:{port}/api/v1/articles/{slug}/comments",
+            method="POST",
             data=json.dumps({"author": "Ann", "email": "ann@example.org", "body": "Through nginx."}).encode(),
-            headers={"Content-Type": "application/json", "X-Forwarded-For": "6.6.6.6"})
+            headers={"Content-Type": "application/json", "X-Forwarded-For": "6.6.6.6"},
+        )
         with urllib.request.urlopen(req, timeout=15) as resp:
             assert resp.status == 202
             cid = json.loads(resp.read())["id"]

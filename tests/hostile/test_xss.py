@@ -23,37 +23,46 @@ CORPUS = [
     "<img src=x onerror=alert(1)>",
     "<svg onload=alert(1)>",
     "<svg><script>alert(1)</script></svg>",
-    "<a href=\"javascript:alert(1)\">click</a>",
-    "<a href=\"jAvAsCrIpT&colon;alert(1)\">x</a>",
-    "<iframe src=\"data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==\"></iframe>",
+    '<a href="javascript:alert(1)">click</a>',
+    '<a href="jAvAsCrIpT&colon;alert(1)">x</a>',
+    '<iframe src="data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg=="></iframe>',
     "<body onload=alert(1)>",
-    "<div style=\"background:url(javascript:alert(1))\">",
+    '<div style="background:url(javascript:alert(1))">',
     "<<script>script>alert(1)<</script>/script>",
     "<scr<script>ipt>alert(1)</scr</script>ipt>",
     "&lt;script&gt;alert(1)&lt;/script&gt;",
     "&#60;script&#62;alert(1)&#60;/script&#62;",
-    "<img src=\"x\" alt=\"\" onerror=\"alert(1)\"",
-    "\"><script>alert(1)</script>",
+    '<img src="x" alt="" onerror="alert(1)"',
+    '"><script>alert(1)</script>',
     "'><svg/onload=alert(1)>",
     "javascript:alert(1)",
     "data:text/html,<script>alert(1)</script>",
-    "https://example.org/\"onmouseover=\"alert(1)",
+    'https://example.org/"onmouseover="alert(1)',
     "https://example.org/<script>alert(1)</script>",
     "<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>",
     "<!--<img src=x onerror=alert(1)>-->",
-    "<noscript><p title=\"</noscript><img src=x onerror=alert(1)>\">",
-    "<object data=\"javascript:alert(1)\">",
+    '<noscript><p title="</noscript><img src=x onerror=alert(1)>">',
+    '<object data="javascript:alert(1)">',
     "<form action=javascript:alert(1)><input type=submit>",
-    "<meta http-equiv=\"refresh\" content=\"0;url=javascript:alert(1)\">",
-    "<base href=\"javascript:alert(1)//\">",
+    '<meta http-equiv="refresh" content="0;url=javascript:alert(1)">',
+    '<base href="javascript:alert(1)//">',
     "<details open ontoggle=alert(1)>",
     "\u003cscript\u003ealert(1)\u003c/script\u003e",
     "\uff1cscript\uff1ealert(1)\uff1c/script\uff1e",  # fullwidth < > (NFKC turns them into < >)
 ]
 
-URLS = ["javascript:alert(1)", "JAVASCRIPT:alert(1)", " javascript:alert(1)", "data:text/html,x",
-        "vbscript:msgbox(1)", "https://x.example/\"><script>alert(1)</script>", "//evil.example/",
-        "http://evil.example/ onmouseover=alert(1)", "https://ok.example/path?q=<svg/onload=alert(1)>"]
+URLS = [
+    "javascript:alert(1)",
+    "JAVASCRIPT:alert(1)",
+    " javascript:alert(1)",
+    "data:text/html,x",
+    "vbscript:msgbox(1)",
+    'https://x.example/"><script>alert(1)</script>',
+    "//evil.example/",
+    "http://evil.example/ onmouseover=alert(1)",
+    "https://ok.example/path?q=<svg/onload=alert(1)>",
+]
+
 
 class _Audit(HTMLParser):
     """Collects what a browser would run: script/style/iframe/object/svg elements, event-handler
@@ -93,8 +102,12 @@ def test_renderer_emits_nothing_executable(attack: str) -> None:
 
 
 @settings(max_examples=300, derandomize=True, deadline=None, suppress_health_check=list(HealthCheck))
-@given(st.text(alphabet=st.sampled_from(list("<>\"'&=/:;() \n\tjavascriptonerrorsvgimgahrefdt#x0123")) |
-               st.characters(), max_size=300))
+@given(
+    st.text(
+        alphabet=st.sampled_from(list("<>\"'&=/:;() \n\tjavascriptonerrorsvgimgahrefdt#x0123")) | st.characters(),
+        max_size=300,
+    )
+)
 def test_render_property_no_markup_survives(text: str) -> None:
     out = render_body(text)
     assert executable(out) == [], (text, out)
@@ -113,13 +126,20 @@ def test_render_property_round_trips_the_text(text: str) -> None:
 
 
 @settings(max_examples=300, derandomize=True, deadline=None, suppress_health_check=list(HealthCheck))
-@given(st.fixed_dictionaries({
-    "author": st.text(max_size=250) | st.sampled_from(CORPUS),
-    "email": st.text(max_size=60) | st.sampled_from(["a@b.example", "x@example.org", "<a@b.c>"]),
-    "body": st.text(max_size=300) | st.sampled_from(CORPUS),
-}, optional={"url": st.text(max_size=80) | st.sampled_from(URLS) | st.none(),
-             "parent_id": st.text(max_size=40) | st.none() | st.integers(),
-             "phone": st.text(max_size=10) | st.none()}))
+@given(
+    st.fixed_dictionaries(
+        {
+            "author": st.text(max_size=250) | st.sampled_from(CORPUS),
+            "email": st.text(max_size=60) | st.sampled_from(["a@b.example", "x@example.org", "<a@b.c>"]),
+            "body": st.text(max_size=300) | st.sampled_from(CORPUS),
+        },
+        optional={
+            "url": st.text(max_size=80) | st.sampled_from(URLS) | st.none(),
+            "parent_id": st.text(max_size=40) | st.none() | st.integers(),
+            "phone": st.text(max_size=10) | st.none(),
+        },
+    )
+)
 def test_schema_property_accepts_only_clean_values(payload: dict) -> None:
     """The schema either refuses with field errors, or returns text with no controls, no bidi
     overrides, no lone surrogates, and a URL that is http(s)."""
@@ -144,8 +164,7 @@ def xss_comments(hostile_app) -> list[str]:  # noqa: ANN001
     client = hostile_app.test_client()
     ids = []
     for i, attack in enumerate(CORPUS):
-        payload = {"author": attack[:200], "email": f"x{i}@example.org", "body": attack,
-                   "url": URLS[i % len(URLS)]}
+        payload = {"author": attack[:200], "email": f"x{i}@example.org", "body": attack, "url": URLS[i % len(URLS)]}
         resp = client.post(f"/api/v1/articles/{SLUG}/comments", json=payload)
         if resp.status_code == 422 and "url" in resp.get_json().get("errors", {}):
             payload["url"] = "https://reader.example/"
@@ -238,5 +257,3 @@ def _html_pages(app) -> list[str]:  # noqa: ANN001
         if resp.mimetype == "text/html":
             out.append(url)
     return out
-
-

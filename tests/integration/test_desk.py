@@ -26,11 +26,17 @@ def held_comment(app: Flask, slug: str = "post", author: str = "Holly", body: st
     """A comment that the workers held (stored, then moved to held the way the worker does)."""
     with app.extensions["db"].session() as session:
         article = store.get_article(session, slug) or store.put_article(session, slug, f"Post {slug}")
-        c = store.create_comment(session, article, {"author": author, "email": f"{author.lower()}@example.org",
-                                                     "body": body}, ip="198.51.100.4", user_agent="ua",
-                                 request_id=None)
-        store.transition(session, c.id, Status.IN_FLIGHT, Status.HELD, action="held", actor="policy:links",
-                         note="3 links")
+        c = store.create_comment(
+            session,
+            article,
+            {"author": author, "email": f"{author.lower()}@example.org", "body": body},
+            ip="198.51.100.4",
+            user_agent="ua",
+            request_id=None,
+        )
+        store.transition(
+            session, c.id, Status.IN_FLIGHT, Status.HELD, action="held", actor="policy:links", note="3 links"
+        )
         session.commit()
         return c.id
 
@@ -107,22 +113,29 @@ def test_queue_shows_everything_a_moderator_needs_and_decisions_are_audited(unit
     assert client.get("/moderation/?status=nonsense").status_code == 400
 
     token_value = csrf(client, "/moderation/")
-    resp = client.post(f"/moderation/comments/{first}/decision",
-                       data={"action": "approve", "note": "fine", "csrf_token": token_value, "next": "/moderation/"})
+    resp = client.post(
+        f"/moderation/comments/{first}/decision",
+        data={"action": "approve", "note": "fine", "csrf_token": token_value, "next": "/moderation/"},
+    )
     assert resp.status_code == 303 and resp.headers["Location"].endswith("/moderation/")
     assert status_of(unit_app, first) == Status.PUBLISHED
     with unit_app.extensions["db"].session() as session:
         event = session.query(AuditEvent).filter_by(comment_id=first, action="approve").one()
         assert event.actor == "moderator:alice" and event.note == "fine"
     # Approving twice is refused with a message, not an error page.
-    resp = client.post(f"/moderation/comments/{first}/decision",
-                       data={"action": "approve", "csrf_token": token_value}, follow_redirects=True)
+    resp = client.post(
+        f"/moderation/comments/{first}/decision",
+        data={"action": "approve", "csrf_token": token_value},
+        follow_redirects=True,
+    )
     assert "Cannot approve a comment that is published" in resp.get_data(as_text=True)
     resp = client.post(f"/moderation/comments/{first}/decision", data={"action": "bless", "csrf_token": token_value})
     assert resp.status_code == 400 and "action" in resp.get_data(as_text=True)
     # Off-site redirects are never followed.
-    resp = client.post(f"/moderation/comments/{second}/decision",
-                       data={"action": "reject", "csrf_token": token_value, "next": "https://evil.example/"})
+    resp = client.post(
+        f"/moderation/comments/{second}/decision",
+        data={"action": "reject", "csrf_token": token_value, "next": "https://evil.example/"},
+    )
     assert resp.headers["Location"].endswith("/moderation/")
     detail = client.get(f"/moderation/comments/{first}").get_data(as_text=True)
     assert "moderator:alice" in detail and "policy:links" in detail and "fine" in detail
@@ -136,8 +149,11 @@ def test_queue_shows_everything_a_moderator_needs_and_decisions_are_audited(unit
 def test_bulk_actions_apply_to_each_selected_comment(unit_app, client, token):
     ids = [held_comment(unit_app, author=f"Bulk{i}") for i in range(3)]
     sign_in(client, token)
-    resp = client.post("/moderation/bulk", data={"action": "spam", "ids": ids[:2], "csrf_token":
-                                                 csrf(client, "/moderation/")}, follow_redirects=True)
+    resp = client.post(
+        "/moderation/bulk",
+        data={"action": "spam", "ids": ids[:2], "csrf_token": csrf(client, "/moderation/")},
+        follow_redirects=True,
+    )
     assert "2 comment(s) marked as spam" in resp.get_data(as_text=True)
     assert [status_of(unit_app, i) for i in ids] == [Status.REJECTED, Status.REJECTED, Status.HELD]
 
@@ -146,8 +162,9 @@ def test_form_post_errors_are_a_page_for_browsers_and_json_for_others(unit_app, 
     with unit_app.extensions["db"].session() as session:
         store.put_article(session, "post", "A post")
     form = {"author": "", "email": "nope", "comment": "hi"}
-    browser = client.post("/api/v1/articles/post/comments", data=form,
-                          headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+    browser = client.post(
+        "/api/v1/articles/post/comments", data=form, headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+    )
     assert browser.status_code == 422 and browser.mimetype == "text/html"
     page = browser.get_data(as_text=True)
     assert "<strong>Name</strong>" in page and "<strong>Email</strong>" in page
@@ -156,8 +173,11 @@ def test_form_post_errors_are_a_page_for_browsers_and_json_for_others(unit_app, 
     assert script.status_code == 422 and set(script.get_json()["errors"]) == {"author", "email"}
     missing = client.post("/api/v1/articles/nope/comments", data=form, headers={"Accept": "text/html"})
     assert missing.status_code == 404 and missing.mimetype == "text/html"
-    ok = client.post("/api/v1/articles/post/comments", headers={"Accept": "text/html"},
-                     data={"author": "Ann", "email": "ann@example.org", "comment": "Hello"})
+    ok = client.post(
+        "/api/v1/articles/post/comments",
+        headers={"Accept": "text/html"},
+        data={"author": "Ann", "email": "ann@example.org", "comment": "Hello"},
+    )
     assert ok.status_code == 303
     target = ok.headers["Location"]
     assert target.startswith("/articles/post?comment=") and target.endswith("#comment-status")

@@ -24,8 +24,10 @@ from workers.learning import latest_model
 pytestmark = pytest.mark.integration
 
 FRIENDLY = "Thanks for the clear summary of where the talks will take place."
-PITCH = ("Great deals on replica watches and designer handbags in our online store, "
-         "visit us today for discount codes and free shipping worldwide")
+PITCH = (
+    "Great deals on replica watches and designer handbags in our online store, "
+    "visit us today for discount codes and free shipping worldwide"
+)
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
@@ -58,8 +60,9 @@ def _detail(stack: Stack, token: str, cid: str) -> dict:
 
 
 def _decided(stack: Stack, token: str, cid: str) -> dict:
-    return wait_for(lambda: (d := _detail(stack, token, cid))["status"] in ("published", "held", "rejected") and d,
-                    timeout=15)  # type: ignore[return-value]
+    return wait_for(
+        lambda: (d := _detail(stack, token, cid))["status"] in ("published", "held", "rejected") and d, timeout=15
+    )  # type: ignore[return-value]
 
 
 def _post(stack: Stack, slug: str, body: str, email: str, url: str | None = None) -> str:
@@ -86,8 +89,11 @@ def test_a_spam_decision_makes_similar_comments_worse(own, token):
     spammer, site = f"deals-{uid}@example.org", f"https://watches-{uid}.example.com"
     first = _post(stack, slug, PITCH, spammer, site)
     before = _decided(stack, token, first)
-    resp = stack.http.post(f"/api/v1/moderation/comments/{first}/decision", json_body={"action": "spam"},
-                           headers={"Authorization": f"Bearer {token}"})
+    resp = stack.http.post(
+        f"/api/v1/moderation/comments/{first}/decision",
+        json_body={"action": "spam"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
     assert resp.status == 200, resp.text
     assert resp.json()["status"] == "rejected"
 
@@ -98,8 +104,9 @@ def test_a_spam_decision_makes_similar_comments_worse(own, token):
     assert rep["verdict"] == "spam" and "email marked spam" in rep["reason"]
 
     # Another email, the same website.
-    same_site = _decided(stack, token, _post(stack, slug, "A different remark about the venue.",
-                                             f"other-{uid}@example.org", site))
+    same_site = _decided(
+        stack, token, _post(stack, slug, "A different remark about the venue.", f"other-{uid}@example.org", site)
+    )
     assert same_site["status"] == "rejected"
     assert "website marked spam" in _check(same_site, "reputation")["reason"]
 
@@ -119,8 +126,10 @@ def test_a_spam_decision_makes_similar_comments_worse(own, token):
     assert "shared" in _check(control, "reputation")["reason"]
 
     # The rejected ones are visible with their reasons in the moderation queue (status filter).
-    queue = stack.http.get(f"/api/v1/moderation/queue?status=rejected&article={slug}&per_page=100",
-                           headers={"Authorization": f"Bearer {token}"})
+    queue = stack.http.get(
+        f"/api/v1/moderation/queue?status=rejected&article={slug}&per_page=100",
+        headers={"Authorization": f"Bearer {token}"},
+    )
     assert queue.status == 200, queue.text
     items = {i["id"]: i for i in queue.json()["items"]}
     assert same_email["id"] in items
@@ -133,11 +142,15 @@ def test_decisions_retrain_the_classifier_and_workers_use_it(own, token):
     with app.extensions["db"].session() as session:
         store.put_article(session, slug, "Retrain", None)
     uid = uuid.uuid4().hex[:8]
-    cid = _post(stack, slug, "Win a free cruise, text CRUISE to claim your prize before midnight",
-                f"p-{uid}@example.org")
+    cid = _post(
+        stack, slug, "Win a free cruise, text CRUISE to claim your prize before midnight", f"p-{uid}@example.org"
+    )
     _decided(stack, token, cid)
-    resp = stack.http.post(f"/api/v1/moderation/comments/{cid}/decision", json_body={"action": "spam"},
-                           headers={"Authorization": f"Bearer {token}"})
+    resp = stack.http.post(
+        f"/api/v1/moderation/comments/{cid}/decision",
+        json_body={"action": "spam"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
     assert resp.status == 200, resp.text
 
     with app.extensions["db"].session() as session:
@@ -149,14 +162,18 @@ def test_decisions_retrain_the_classifier_and_workers_use_it(own, token):
             return latest_model(session)
 
     # The hook queued a retrain; the worker stores a model that includes this decision.
-    model = wait_for(lambda: (m := latest()) is not None and m.last_example_id >= example and m, timeout=180,
-                     interval=0.5)
+    model = wait_for(
+        lambda: (m := latest()) is not None and m.last_example_id >= example and m, timeout=180, interval=0.5
+    )
     assert model.version != shipped_model().version and model.examples >= 1
 
     # Workers look for a newer model every few seconds; new comments are scored by it.
     def scored_by_new_model() -> bool:
-        item = _decided(stack, token, _post(stack, slug, "An ordinary remark on the schedule.",
-                                            f"n-{uuid.uuid4().hex[:6]}@example.org"))
+        item = _decided(
+            stack,
+            token,
+            _post(stack, slug, "An ordinary remark on the schedule.", f"n-{uuid.uuid4().hex[:6]}@example.org"),
+        )
         return _check(item, "classifier")["version"] == latest().version
 
     wait_for(scored_by_new_model, timeout=90, interval=1.0)

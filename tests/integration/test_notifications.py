@@ -26,9 +26,11 @@ pytestmark = pytest.mark.integration
 
 SECRET = "webhook-secret-for-tests"
 # The same text the pipeline tests expect to be held (links >= COMMENTQ_LINKS_HOLD).
-HELD_BODY = ("Background reading: https://en.wikipedia.org/wiki/Pripyat_River "
-             "https://en.wikipedia.org/wiki/Gomel https://en.wikipedia.org/wiki/Belarus "
-             "https://en.wikipedia.org/wiki/Chernobyl")
+HELD_BODY = (
+    "Background reading: https://en.wikipedia.org/wiki/Pripyat_River "
+    "https://en.wikipedia.org/wiki/Gomel https://en.wikipedia.org/wiki/Belarus "
+    "https://en.wikipedia.org/wiki/Chernobyl"
+)
 
 
 class Receiver:
@@ -88,13 +90,17 @@ def notifying_stack(receivers, tmp_path_factory):  # noqa: ANN001, ANN201
     """Redis + a worker configured with both channels (SQLite; no web server needed)."""
     hook, _inbox, smtp_port = receivers
     tmp = tmp_path_factory.mktemp("notify-stack")
-    stack, drop = make_stack("sqlite", tmp, {
-        "COMMENTQ_WEBHOOK_URL": hook.url,
-        "COMMENTQ_WEBHOOK_SECRET": SECRET,
-        "COMMENTQ_SMTP_URL": f"smtp://127.0.0.1:{smtp_port}?from=desk@commentq.test",
-        "COMMENTQ_NOTIFY_EMAIL": "moderators@example.org",
-        "COMMENTQ_PUBLIC_URL": "https://comments.example.org",
-    })
+    stack, drop = make_stack(
+        "sqlite",
+        tmp,
+        {
+            "COMMENTQ_WEBHOOK_URL": hook.url,
+            "COMMENTQ_WEBHOOK_SECRET": SECRET,
+            "COMMENTQ_SMTP_URL": f"smtp://127.0.0.1:{smtp_port}?from=desk@commentq.test",
+            "COMMENTQ_NOTIFY_EMAIL": "moderators@example.org",
+            "COMMENTQ_PUBLIC_URL": "https://comments.example.org",
+        },
+    )
     try:
         stack.start_worker()
         app = create_app(stack.settings())
@@ -110,9 +116,14 @@ def _submit(app, body: str, email: str = "lover@example.org") -> str:  # noqa: A
     with app.app_context(), app.extensions["db"].session() as session:
         slug = f"notify-{uuid.uuid4().hex[:8]}"
         article = store.put_article(session, slug, "A post about rivers", None)
-        comment = store.create_comment(session, article, {
-            "author": "Link Lover", "email": email, "body": body, "url": None},
-            ip="203.0.113.7", user_agent="test-agent/1.0", request_id=None)
+        comment = store.create_comment(
+            session,
+            article,
+            {"author": "Link Lover", "email": email, "body": body, "url": None},
+            ip="203.0.113.7",
+            user_agent="test-agent/1.0",
+            request_id=None,
+        )
         assert enqueue_comment(comment.id)
         return comment.id
 
@@ -174,8 +185,11 @@ def test_held_comment_notifies_by_signed_webhook_and_email(notifying_stack, rece
 
 def test_published_comment_sends_nothing(notifying_stack):
     _stack, app = notifying_stack
-    comment_id = _submit(app, "Thanks for the clear summary of where the talks will take place.",
-                         email=f"reader-{uuid.uuid4().hex[:6]}@example.org")
+    comment_id = _submit(
+        app,
+        "Thanks for the clear summary of where the talks will take place.",
+        email=f"reader-{uuid.uuid4().hex[:6]}@example.org",
+    )
 
     def status() -> str:
         with app.extensions["db"].session() as session:
@@ -196,11 +210,17 @@ def test_sweeper_requeues_a_notification_the_broker_lost(notifying_stack, receiv
     hook, _inbox, _ = receivers
     with app.app_context(), app.extensions["db"].session() as session:
         article = store.put_article(session, f"lost-{uuid.uuid4().hex[:8]}", "Lost", None)
-        comment = store.create_comment(session, article, {
-            "author": "Lost", "email": "lost@example.org", "body": "held elsewhere", "url": None},
-            ip=None, user_agent=None, request_id=None)
-        row = Notification(comment_id=comment.id, channel="webhook", status="pending",
-                           created_at=utcnow() - timedelta(minutes=30))
+        comment = store.create_comment(
+            session,
+            article,
+            {"author": "Lost", "email": "lost@example.org", "body": "held elsewhere", "url": None},
+            ip=None,
+            user_agent=None,
+            request_id=None,
+        )
+        row = Notification(
+            comment_id=comment.id, channel="webhook", status="pending", created_at=utcnow() - timedelta(minutes=30)
+        )
         session.add(row)
         session.commit()
         row_id = row.id

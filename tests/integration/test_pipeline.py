@@ -16,9 +16,11 @@ from tests.support import Http
 
 pytestmark = pytest.mark.integration
 
-FOUR_LINKS = ("Background reading: https://en.wikipedia.org/wiki/Pripyat_River "
-              "https://en.wikipedia.org/wiki/Gomel https://en.wikipedia.org/wiki/Belarus "
-              "https://en.wikipedia.org/wiki/Chernobyl")
+FOUR_LINKS = (
+    "Background reading: https://en.wikipedia.org/wiki/Pripyat_River "
+    "https://en.wikipedia.org/wiki/Gomel https://en.wikipedia.org/wiki/Belarus "
+    "https://en.wikipedia.org/wiki/Chernobyl"
+)
 
 
 def held_ids(stack, token, **params) -> dict[str, dict]:
@@ -44,8 +46,10 @@ def test_ham_is_published_within_a_second(stack, article, submit, final_status):
 
 
 def test_location_header_and_status_view(stack, article):
-    resp = stack.http.post(f"/api/v1/articles/{article}/comments",
-                           json_body={"author": "Ann", "email": "ann@example.org", "body": "Hello there"})
+    resp = stack.http.post(
+        f"/api/v1/articles/{article}/comments",
+        json_body={"author": "Ann", "email": "ann@example.org", "body": "Hello there"},
+    )
     assert resp.status == 202
     location = resp.header("Location")
     assert location and location.endswith(resp.json()["id"])
@@ -64,16 +68,21 @@ def test_held_then_approved_is_published(stack, article, submit, final_status, m
     # Held comments are pending to the submitter and absent from the article.
     assert stack.http.get(f"/api/v1/comments/{cid}").json()["status"] == "pending"
     assert cid not in stack.http.get(f"/api/v1/articles/{article}/comments").text
-    resp = stack.http.post(f"/api/v1/moderation/comments/{cid}/decision",
-                           json_body={"action": "approve", "note": "sources are fine"},
-                           headers={"Authorization": f"Bearer {moderator_token}"})
+    resp = stack.http.post(
+        f"/api/v1/moderation/comments/{cid}/decision",
+        json_body={"action": "approve", "note": "sources are fine"},
+        headers={"Authorization": f"Bearer {moderator_token}"},
+    )
     assert resp.status == 200, resp.text
     assert resp.json()["status"] == "published"
     assert final_status(cid) == "published"
     assert cid in stack.http.get(f"/api/v1/articles/{article}/comments").text
     # A second approve is refused, and the count went up exactly once.
-    again = stack.http.post(f"/api/v1/moderation/comments/{cid}/decision", json_body={"action": "approve"},
-                            headers={"Authorization": f"Bearer {moderator_token}"})
+    again = stack.http.post(
+        f"/api/v1/moderation/comments/{cid}/decision",
+        json_body={"action": "approve"},
+        headers={"Authorization": f"Bearer {moderator_token}"},
+    )
     assert again.status == 409
     assert stack.http.get(f"/api/v1/articles/{article}").json()["comment_count"] == 1
 
@@ -81,16 +90,26 @@ def test_held_then_approved_is_published(stack, article, submit, final_status, m
 def test_every_transition_is_audited(stack, stack_app, submit, final_status, moderator_token):
     cid = submit(FOUR_LINKS)["id"]
     wait_for(lambda: held_ids(stack, moderator_token).get(cid), timeout=5)
-    stack.http.post(f"/api/v1/moderation/comments/{cid}/decision", json_body={"action": "approve", "note": "ok"},
-                    headers={"Authorization": f"Bearer {moderator_token}"})
-    stack.http.post(f"/api/v1/moderation/comments/{cid}/decision", json_body={"action": "remove", "note": "later"},
-                    headers={"Authorization": f"Bearer {moderator_token}"})
+    stack.http.post(
+        f"/api/v1/moderation/comments/{cid}/decision",
+        json_body={"action": "approve", "note": "ok"},
+        headers={"Authorization": f"Bearer {moderator_token}"},
+    )
+    stack.http.post(
+        f"/api/v1/moderation/comments/{cid}/decision",
+        json_body={"action": "remove", "note": "later"},
+        headers={"Authorization": f"Bearer {moderator_token}"},
+    )
     with stack_app.extensions["db"].session() as session:
-        events = session.scalars(select(AuditEvent).where(AuditEvent.comment_id == cid)
-                                 .order_by(AuditEvent.id)).all()
+        events = session.scalars(select(AuditEvent).where(AuditEvent.comment_id == cid).order_by(AuditEvent.id)).all()
         path = [(e.from_status, e.to_status) for e in events]
-        assert path == [(None, "received"), ("received", "checking"), ("checking", "held"),
-                        ("held", "published"), ("published", "removed")]
+        assert path == [
+            (None, "received"),
+            ("received", "checking"),
+            ("checking", "held"),
+            ("held", "published"),
+            ("published", "removed"),
+        ]
         assert events[-1].actor.startswith("moderator:") and events[-1].note == "later"
         assert events[2].actor.startswith("policy:") and "links" in events[2].note
     assert stack.http.get(f"/api/v1/comments/{cid}").json()["status"] == "rejected"
@@ -110,9 +129,18 @@ def test_exact_duplicate_is_rejected(stack, submit, final_status):
 
 
 def test_form_post_redirects_back_to_the_article(stack, article, final_status):
-    resp = stack.http.post(f"/api/v1/articles/{article}/comments", form={
-        "author": "Taras", "email": "taras@example.org", "url": "", "comment": "Posted from a plain form.",
-        "comment_parent": "0", "comment_post_ID": "12", "submit": "Post Comment"})
+    resp = stack.http.post(
+        f"/api/v1/articles/{article}/comments",
+        form={
+            "author": "Taras",
+            "email": "taras@example.org",
+            "url": "",
+            "comment": "Posted from a plain form.",
+            "comment_parent": "0",
+            "comment_post_ID": "12",
+            "submit": "Post Comment",
+        },
+    )
     assert resp.status == 303, resp.text
     location = resp.header("Location")
     assert location.startswith(f"https://blog.example.org/{article}/")
@@ -121,9 +149,15 @@ def test_form_post_redirects_back_to_the_article(stack, article, final_status):
 
 
 def test_form_post_never_redirects_elsewhere(stack, article):
-    resp = stack.http.post(f"/api/v1/articles/{article}/comments", form={
-        "author": "Taras", "email": "taras@example.org", "comment": "Open redirect attempt.",
-        "redirect_to": "https://evil.example.net/phish"})
+    resp = stack.http.post(
+        f"/api/v1/articles/{article}/comments",
+        form={
+            "author": "Taras",
+            "email": "taras@example.org",
+            "comment": "Open redirect attempt.",
+            "redirect_to": "https://evil.example.net/phish",
+        },
+    )
     assert resp.status == 303
     assert "evil.example.net" not in resp.header("Location")
 
@@ -160,9 +194,11 @@ def test_email_and_ip_never_in_public_responses(stack, article, submit, final_st
 
 
 def test_store_records_ip_user_agent_and_checks(stack, stack_app, article):
-    resp = stack.http.post(f"/api/v1/articles/{article}/comments",
-                           json_body={"author": "Ua", "email": "ua@example.org", "body": "Recorded."},
-                           headers={"User-Agent": "TestAgent/1.0"})
+    resp = stack.http.post(
+        f"/api/v1/articles/{article}/comments",
+        json_body={"author": "Ua", "email": "ua@example.org", "body": "Recorded."},
+        headers={"User-Agent": "TestAgent/1.0"},
+    )
     cid = resp.json()["id"]
     wait_for(lambda: stack.http.get(f"/api/v1/comments/{cid}").json()["status"] == "published")
     with stack_app.extensions["db"].session() as session:
@@ -187,8 +223,11 @@ def _healthz_requests(http) -> float:
 
     for family in text_string_to_metric_families(http.get("/metrics").text):
         for sample in family.samples:
-            if (sample.name == "commentq_http_requests_total" and sample.labels.get("endpoint") == "/healthz"
-                    and sample.labels.get("status") == "200"):
+            if (
+                sample.name == "commentq_http_requests_total"
+                and sample.labels.get("endpoint") == "/healthz"
+                and sample.labels.get("status") == "200"
+            ):
                 return sample.value
     return 0.0
 
@@ -198,8 +237,20 @@ def test_request_counters_add_up_across_gunicorn_workers(stack):
     # restart is the same): whichever process answers a scrape must report every request served,
     # including those of workers that have exited. The project's gunicorn.conf.py makes that so.
     port = free_port()
-    cmd = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2",
-           "--max-requests", "5", "--max-requests-jitter", "0", "service:create_app()"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        "2",
+        "--max-requests",
+        "5",
+        "--max-requests-jitter",
+        "0",
+        "service:create_app()",
+    ]
     proc = stack._spawn("web-recycling", cmd)
     http = Http(f"http://127.0.0.1:{port}")
     try:
@@ -223,8 +274,12 @@ def _up(http) -> bool:
 def test_openapi_lists_the_contract(stack):
     spec = stack.http.get("/openapi.json").json()
     assert spec["openapi"].startswith("3")
-    for path in ("/api/v1/articles/{slug}/comments", "/api/v1/comments/{comment_id}",
-                 "/api/v1/moderation/queue", "/api/v1/moderation/comments/{comment_id}/decision"):
+    for path in (
+        "/api/v1/articles/{slug}/comments",
+        "/api/v1/comments/{comment_id}",
+        "/api/v1/moderation/queue",
+        "/api/v1/moderation/comments/{comment_id}/decision",
+    ):
         assert path in spec["paths"]
     assert "email" in spec["components"]["schemas"]["CommentIn"]["properties"]
     json.dumps(spec)
@@ -239,7 +294,10 @@ def test_logs_carry_the_comment_id_into_the_worker(stack, stack_app, submit):
 
     wait_for(decided)
     worker_log = wait_for(lambda: cid in stack.logs["worker"].read_text() and stack.logs["worker"].read_text())
-    lines = [json.loads(line) for line in worker_log.splitlines()
-             if line.startswith("{") and cid in line and '"commentq.worker"' in line]
+    lines = [
+        json.loads(line)
+        for line in worker_log.splitlines()
+        if line.startswith("{") and cid in line and '"commentq.worker"' in line
+    ]
     assert lines and lines[0]["comment_id"] == cid and lines[0]["request_id"]
     assert any(line["msg"].startswith("checking comment, attempt 1 of") for line in lines), lines

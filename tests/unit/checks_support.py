@@ -17,8 +17,14 @@ T0 = datetime(2025, 1, 1, tzinfo=UTC)
 
 def sub(body: str = "A perfectly ordinary comment.", **kw: Any) -> Submission:
     n = next(_ids)
-    values: dict[str, Any] = {"id": f"c{n}", "article_id": 1, "author": "Ann", "email": f"ann{n}@example.org",
-                              "body": body, "created_at": T0 + timedelta(seconds=n)}
+    values: dict[str, Any] = {
+        "id": f"c{n}",
+        "article_id": 1,
+        "author": "Ann",
+        "email": f"ann{n}@example.org",
+        "body": body,
+        "created_at": T0 + timedelta(seconds=n),
+    }
     values.update(kw)
     return Submission(**values)
 
@@ -28,6 +34,16 @@ def ctx(history: MemoryHistory | None = None, offline: bool = False, **config: A
 
 
 def remember(history: MemoryHistory, s: Submission, status: str = "published") -> None:
-    history.remember(s.article_id, content_hash(s.body), s.id, body=s.body, author=s.author, email=s.email,
-                     ip=s.ip, url=s.url, created_at=s.created_at, status=status,
-                     parent_id=s.parent_id)
+    history.remember(
+        s.article_id,
+        content_hash(s.body),
+        s.id,
+        body=s.body,
+        author=s.author,
+        email=s.email,
+        ip=s.ip,
+        url=s.url,
+        created_at=s.created_at,
+        status=status,
+        parent_id=s.parent_id,
+    )

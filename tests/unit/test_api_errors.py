@@ -41,12 +41,27 @@ def test_missing_required_field_is_named(client, slug, field):
     assert field in resp.json["errors"]
 
 
-@pytest.mark.parametrize(("field", "value"), [
-    ("email", "not-an-email"), ("email", "a@b"), ("url", "javascript:alert(1)"), ("url", "ftp://x.org/"),
-    ("url", "data:text/html,hi"), ("body", "   "), ("body", "\u200b\u200b"), ("author", "  "),
-    ("body", "x" * 10_001), ("author", "y" * 201), ("body", "nul\x00byte"), ("author", "bell\x07"),
-    ("body", "rtl \u202e override"), ("author", 12), ("body", ["list"]), ("parent_id", "no-such-parent"),
-])
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("email", "not-an-email"),
+        ("email", "a@b"),
+        ("url", "javascript:alert(1)"),
+        ("url", "ftp://x.org/"),
+        ("url", "data:text/html,hi"),
+        ("body", "   "),
+        ("body", "\u200b\u200b"),
+        ("author", "  "),
+        ("body", "x" * 10_001),
+        ("author", "y" * 201),
+        ("body", "nul\x00byte"),
+        ("author", "bell\x07"),
+        ("body", "rtl \u202e override"),
+        ("author", 12),
+        ("body", ["list"]),
+        ("parent_id", "no-such-parent"),
+    ],
+)
 def test_bad_field_is_named(client, slug, field, value):
     resp = post(client, slug, {**GOOD, field: value})
     assert resp.status_code == 422, resp.json
@@ -140,10 +155,14 @@ def test_decision_errors(unit_app, runner, client, slug):
     token = runner.invoke(args=["moderator", "create", "bob"]).output.strip().splitlines()[-1]
     auth = {"Authorization": f"Bearer {token}"}
     cid = post(client, slug, GOOD).json["id"]
-    assert client.post(f"/api/v1/moderation/comments/{cid}/decision", json={"action": "bless"},
-                       headers=auth).status_code == 422
-    assert client.post("/api/v1/moderation/comments/nope/decision", json={"action": "approve"},
-                       headers=auth).status_code == 404
+    assert (
+        client.post(f"/api/v1/moderation/comments/{cid}/decision", json={"action": "bless"}, headers=auth).status_code
+        == 422
+    )
+    assert (
+        client.post("/api/v1/moderation/comments/nope/decision", json={"action": "approve"}, headers=auth).status_code
+        == 404
+    )
     # Still `received` (no worker here): a moderator cannot remove what is not published.
     resp = client.post(f"/api/v1/moderation/comments/{cid}/decision", json={"action": "remove"}, headers=auth)
     assert resp.status_code == 409 and "action" in resp.json["errors"]

@@ -25,11 +25,18 @@ def test_verdict_is_a_frozen_value():
     v = Verdict("links", "hold", 0.5, "2 links", tags=frozenset({"reference-links"}))
     assert v == Verdict("links", "hold", 0.5, "2 links", None, frozenset({"reference-links"}))
     assert hash(v) == hash(Verdict("links", "hold", 0.5, "2 links", tags=frozenset({"reference-links"})))
-    assert vars(v) == {"check": "links", "verdict": "hold", "score": 0.5, "reason": "2 links", "version": None,
-                       "tags": frozenset({"reference-links"})}
+    assert vars(v) == {
+        "check": "links",
+        "verdict": "hold",
+        "score": 0.5,
+        "reason": "2 links",
+        "version": None,
+        "tags": frozenset({"reference-links"}),
+    }
     assert dataclasses.replace(v, score=0.9).score == 0.9
-    assert repr(Verdict("a", "pass")) == ("Verdict(check='a', verdict='pass', score=0.0, reason='', version=None, "
-                                          "tags=frozenset())")
+    assert repr(Verdict("a", "pass")) == (
+        "Verdict(check='a', verdict='pass', score=0.0, reason='', version=None, tags=frozenset())"
+    )
     with pytest.raises(dataclasses.FrozenInstanceError):
         v.score = 1.0  # type: ignore[misc]
 
@@ -39,10 +46,22 @@ def test_submission_is_a_frozen_value():
     s = Submission(id="c1", article_id=1, author="Ann", email="a@example.org", body="hi", created_at=when)
     assert s == Submission("c1", 1, "Ann", "a@example.org", "hi", None, None, None, None, None, when)
     assert hash(s) == hash(dataclasses.replace(s))
-    assert dataclasses.asdict(s) == {"id": "c1", "article_id": 1, "author": "Ann", "email": "a@example.org",
-                                     "body": "hi", "url": None, "ip": None, "user_agent": None, "honeypot": None,
-                                     "parent_id": None, "created_at": when,
-                                     "article_url": None, "article_title": None, "article_text": None}
+    assert dataclasses.asdict(s) == {
+        "id": "c1",
+        "article_id": 1,
+        "author": "Ann",
+        "email": "a@example.org",
+        "body": "hi",
+        "url": None,
+        "ip": None,
+        "user_agent": None,
+        "honeypot": None,
+        "parent_id": None,
+        "created_at": when,
+        "article_url": None,
+        "article_title": None,
+        "article_text": None,
+    }
     with pytest.raises(dataclasses.FrozenInstanceError):
         s.body = "changed"  # type: ignore[misc]
     with pytest.raises(TypeError):

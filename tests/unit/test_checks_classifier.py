@@ -17,9 +17,16 @@ from workers import classifier as c
 from workers.checks.classifier import Classifier, ModelCache
 from workers.history import MemoryHistory
 
-TEXTS = ["check out my channel please subscribe", "I love this song so much", "subscribe to my channel for free",
-         "great video, loved the chorus", "visit my site http://spam.example.com now", "this song is great",
-         "free gift cards at my channel", "the chorus gives me chills"] * 3
+TEXTS = [
+    "check out my channel please subscribe",
+    "I love this song so much",
+    "subscribe to my channel for free",
+    "great video, loved the chorus",
+    "visit my site http://spam.example.com now",
+    "this song is great",
+    "free gift cards at my channel",
+    "the chorus gives me chills",
+] * 3
 LABELS = [1, 0, 1, 0, 1, 0, 1, 0] * 3
 
 
@@ -27,20 +34,23 @@ def test_preprocess_normalises_what_the_readme_says():
     assert c.preprocess("I&#39;m <b>HERE</b>\ufeff<br />") == "i'm here"
 
 
-@pytest.mark.parametrize(("raw", "expected"), [
-    # Links, bare domains and addresses are dropped: the links check judges them by destination,
-    # and "has a link" must not be what the model learns spam is (Stack Exchange ham cites links).
-    ("see http://www.spam.example.com/x?y now", "see now"),
-    ("as the docs say (https://docs.python.org/3/library/csv.html).", "as the docs say ( )."),
-    ('<a href="https://t.example/">click</a> here', "click here"),
-    ("visit www.example.net or mail me at ann@example.org", "visit or mail me at"),
-    ("kidsmediausa.com is my site", "is my site"),
-    # Digits are one token: phone numbers (pseudo-randomised in the corpus), prices and years alike.
-    ("call 0800 123 4567 before 2024", "call 0 0 0 before 0"),
-    # The one link finder's rules: words with dots are words.
-    ("I use ASP.NET and VB.NET daily", "i use asp.net and vb.net daily"),
-    ("the article.To be honest", "the article.to be honest"),
-])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        # Links, bare domains and addresses are dropped: the links check judges them by destination,
+        # and "has a link" must not be what the model learns spam is (Stack Exchange ham cites links).
+        ("see http://www.spam.example.com/x?y now", "see now"),
+        ("as the docs say (https://docs.python.org/3/library/csv.html).", "as the docs say ( )."),
+        ('<a href="https://t.example/">click</a> here', "click here"),
+        ("visit www.example.net or mail me at ann@example.org", "visit or mail me at"),
+        ("kidsmediausa.com is my site", "is my site"),
+        # Digits are one token: phone numbers (pseudo-randomised in the corpus), prices and years alike.
+        ("call 0800 123 4567 before 2024", "call 0 0 0 before 0"),
+        # The one link finder's rules: words with dots are words.
+        ("I use ASP.NET and VB.NET daily", "i use asp.net and vb.net daily"),
+        ("the article.To be honest", "the article.to be honest"),
+    ],
+)
 def test_preprocess_drops_links_and_folds_digits(raw: str, expected: str):
     assert c.preprocess(raw) == expected
 
@@ -68,8 +78,9 @@ def test_pure_python_probability_equals_scikit_learn():
 def _summary(model: c.Model) -> tuple[list[str], np.ndarray]:
     """A model as (sorted feature keys, [intercept, idf..., weight...]): compared with a tolerance."""
     keys = sorted(f"{k}\x1f{f}" for k, t in model.tables.items() for f in t)
-    values = [model.intercept] + [model.tables[k.split("\x1f")[0]][k.split("\x1f", 1)[1]][j]
-                                  for j in (0, 1) for k in keys]
+    values = [model.intercept] + [
+        model.tables[k.split("\x1f")[0]][k.split("\x1f", 1)[1]][j] for j in (0, 1) for k in keys
+    ]
     return keys, np.asarray(values)
 
 
@@ -109,7 +120,8 @@ def test_source_weights_balance_every_source_and_class():
     assert groups[("big", 1)] == pytest.approx(groups[("small", 1)]) == pytest.approx(groups[("yt", 1)])
     assert groups[("synthetic_x", 1)] == pytest.approx(groups[("yt", 1)] * c.SYNTHETIC_WEIGHT)
     assert sum(x for x, y in zip(w, labels, strict=True) if y == 0) == pytest.approx(
-        sum(x for x, y in zip(w, labels, strict=True) if y == 1))
+        sum(x for x, y in zip(w, labels, strict=True) if y == 1)
+    )
     assert sum(w) / len(w) == pytest.approx(1.0)
 
 
@@ -123,8 +135,13 @@ def test_shipped_model_is_small_loads_and_is_reproducible_from_the_shipped_corpu
     rows = c.shipped_rows()
     sources = [r.source for r in rows]
     labels = [r.label for r in rows]
-    again = c.train([r.text for r in rows], labels, c.source_weights(sources, labels), sources=sources,
-                    calibration=model.calibration)
+    again = c.train(
+        [r.text for r in rows],
+        labels,
+        c.source_weights(sources, labels),
+        sources=sources,
+        calibration=model.calibration,
+    )
     _assert_same_model(again, model)
     assert model.probability("Check out my new channel and subscribe!! http://bit.ly/x") > 0.9
     assert model.probability("Thanks for the clear summary of where the talks will take place.") < 0.5
@@ -142,8 +159,9 @@ def test_check_verdict_thresholds_version_and_explanation():
     v = Classifier().run(sub("Check out my new channel and subscribe!! http://bit.ly/x"), ctx())
     assert v.verdict == "spam" and v.version == c.shipped_model().version
     assert "spam probability" in v.reason and "strongest signals" in v.reason
-    assert Classifier().run(sub("Check out my channel"), ctx(classifier_spam=1.01, classifier_hold=1.01)) \
-        .verdict == "pass"
+    assert (
+        Classifier().run(sub("Check out my channel"), ctx(classifier_spam=1.01, classifier_hold=1.01)).verdict == "pass"
+    )
 
 
 def test_check_picks_up_a_newer_model_from_the_history():
@@ -168,8 +186,11 @@ def test_moderator_examples_move_the_model():
     assert after > before + 0.1
 
 
-BLOG_HAM = [line for line in (Path(__file__).parent / "data" / "blog_ham.txt").read_text("utf-8").splitlines()
-            if line and not line.startswith("#")]
+BLOG_HAM = [
+    line
+    for line in (Path(__file__).parent / "data" / "blog_ham.txt").read_text("utf-8").splitlines()
+    if line and not line.startswith("#")
+]
 
 
 SUBSCRIBE_QUESTION = "Is there a way to subscribe to new posts by email? I don't use any of the social networks."
@@ -197,12 +218,15 @@ def test_plain_blog_comments_are_never_rejected_by_the_shipped_model():
     assert len(held) <= len(BLOG_HAM) // 10, f"{len(held)} held, e.g. {held[:2]!r}"
 
 
-@pytest.mark.parametrize("text", [
-    SUBSCRIBE_QUESTION,
-    "I subscribed to your newsletter after reading this; please keep writing these summaries.",
-    "How do I subscribe to the RSS feed? The link in the footer gives me a 404.",
-    "Would love to subscribe to updates on this series, is there a mailing list?",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        SUBSCRIBE_QUESTION,
+        "I subscribed to your newsletter after reading this; please keep writing these summaries.",
+        "How do I subscribe to the RSS feed? The link in the footer gives me a 404.",
+        "Would love to subscribe to updates on this series, is there a mailing list?",
+    ],
+)
 def test_a_reader_asking_how_to_subscribe_is_not_rejected(text: str):
     """Subscribing to the *blog* is a reader's question, not self-promotion (QA: rejected before)."""
     from tests.unit.checks_support import ctx, sub
@@ -213,8 +237,15 @@ def test_a_reader_asking_how_to_subscribe_is_not_rejected(text: str):
     assert all(v.verdict == "pass" for v in result.verdicts if v.check == "promotion"), text
 
 
-@pytest.mark.parametrize("text", ["subscribe to my channel for more", "Subscribe to me, I post covers daily",
-                                  "subscribe to hear the rest of the song", "pls subscribe on youtube"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "subscribe to my channel for more",
+        "Subscribe to me, I post covers daily",
+        "subscribe to hear the rest of the song",
+        "pls subscribe on youtube",
+    ],
+)
 def test_asking_to_subscribe_to_the_commenter_is_still_promotion(text: str):
     from tests.unit.checks_support import ctx, sub
     from workers.checks.promotion import Promotion

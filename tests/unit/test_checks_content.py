@@ -30,30 +30,52 @@ def test_mostly_symbols_holds():
     assert Noise().run(sub("Plain words, a few symbols :) <3"), ctx()).verdict == "pass"
 
 
-@pytest.mark.parametrize("body", [
-    "SUPER!!! !!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!", "i love this song so much" + "!" * 80,
-    "❤️ ❤️ ❤️ ❤️ ❤️❤️❤️❤️", "The best Song i saw ❤️❤️❤️❤️❤️❤️😍😍😍😍😍😘😘😘😘😘", "2.126.521.750  views!!!!!!!!!!!!!!!!!",
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        "SUPER!!! !!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!",
+        "i love this song so much" + "!" * 80,
+        "❤️ ❤️ ❤️ ❤️ ❤️❤️❤️❤️",
+        "The best Song i saw ❤️❤️❤️❤️❤️❤️😍😍😍😍😍😘😘😘😘😘",
+        "2.126.521.750  views!!!!!!!!!!!!!!!!!",
+    ],
+)
 def test_repeated_punctuation_and_emoji_are_expression_not_noise(body):
     assert Noise().run(sub(body), ctx()).verdict == "pass"
 
 
-@pytest.mark.parametrize("body", [
-    "Please subscribe to my channel!", "ch3ck 0ut my new video", "Like this comment if you agree",
-    "visit my blog for more", "Get FREE gift cards here", "call me +44 7935 454150", "whatsapp me now",
-    "Check out this video on YouTube: https://youtu.be/x", "Take a look at this playlist on YouTube:",
-    "GUYS SHARE THIS VIDEO!!! Share on Facebook", "please vote for us at the awards", "Nice song. See my new track",
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Please subscribe to my channel!",
+        "ch3ck 0ut my new video",
+        "Like this comment if you agree",
+        "visit my blog for more",
+        "Get FREE gift cards here",
+        "call me +44 7935 454150",
+        "whatsapp me now",
+        "Check out this video on YouTube: https://youtu.be/x",
+        "Take a look at this playlist on YouTube:",
+        "GUYS SHARE THIS VIDEO!!! Share on Facebook",
+        "please vote for us at the awards",
+        "Nice song. See my new track",
+    ],
+)
 def test_promotion_phrases_hold(body):
     v = Promotion().run(sub(body), ctx())
     assert v.verdict == "hold", v.reason
     assert "self-promotion" in v.reason
 
 
-@pytest.mark.parametrize("body", [
-    "Thanks for the clear summary of where the talks will take place.", "The 2024 figures were 1,234,567.",
-    "I checked the numbers and they add up.", "My son loves this song",
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        "Thanks for the clear summary of where the talks will take place.",
+        "The 2024 figures were 1,234,567.",
+        "I checked the numbers and they add up.",
+        "My son loves this song",
+    ],
+)
 def test_ordinary_text_is_not_promotion(body):
     assert Promotion().run(sub(body), ctx()).verdict == "pass"
 
@@ -62,8 +84,16 @@ def test_ordinary_text_is_not_promotion(body):
 def test_noise_counts_are_the_str_predicates(text):
     from workers.checks.noise import _counts
 
-    assert _counts(text) == (sum(map(str.isalpha, text)), sum(map(str.isupper, text)),
-                             sum(map(str.isspace, text)), sum(map(str.isdigit, text)))
+    assert _counts(text) == (
+        sum(map(str.isalpha, text)),
+        sum(map(str.isupper, text)),
+        sum(map(str.isspace, text)),
+        sum(map(str.isdigit, text)),
+    )
     for ascii_text in ("Hello WORLD 123\t\x1c\x0b!", "".join(map(chr, range(128)))):
-        assert _counts(ascii_text) == (sum(map(str.isalpha, ascii_text)), sum(map(str.isupper, ascii_text)),
-                                       sum(map(str.isspace, ascii_text)), sum(map(str.isdigit, ascii_text)))
+        assert _counts(ascii_text) == (
+            sum(map(str.isalpha, ascii_text)),
+            sum(map(str.isupper, ascii_text)),
+            sum(map(str.isspace, ascii_text)),
+            sum(map(str.isdigit, ascii_text)),
+        )

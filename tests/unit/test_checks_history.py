@@ -43,8 +43,7 @@ def test_exact_duplicate_from_someone_else_short_passes_long_holds():
 def test_duplicates_on_another_article_are_not_exact_duplicates():
     h = MemoryHistory()
     remember(h, sub("I said this once and I meant it.", email="same@example.org", article_id=2))
-    assert Duplicates().run(sub("I said this once and I meant it.", email="same@example.org"), ctx(h)).verdict \
-        == "pass"
+    assert Duplicates().run(sub("I said this once and I meant it.", email="same@example.org"), ctx(h)).verdict == "pass"
 
 
 def test_near_copies_across_articles_hold():
@@ -57,8 +56,10 @@ def test_near_copies_across_articles_hold():
     assert v.verdict == "hold" and "2 near-copies" in v.reason
     linked = Duplicates().run(sub(LONG + " four https://promo.example/x", article_id=5, author="W"), ctx(h))
     assert linked.verdict == "hold"
-    assert Duplicates().run(sub(LONG + " four", article_id=5, url="https://w.example/"),
-                            ctx(h, near_hold=3)).verdict == "pass"
+    assert (
+        Duplicates().run(sub(LONG + " four", article_id=5, url="https://w.example/"), ctx(h, near_hold=3)).verdict
+        == "pass"
+    )
     # Without a link or a website, readers who write the same sentence are not a campaign.
     plain = Duplicates().run(sub(LONG + " four", article_id=5, author="W"), ctx(h))
     assert plain.verdict == "pass" and "no link or website" in plain.reason
@@ -92,18 +93,24 @@ def test_flood_holds_beyond_the_limit_per_ip_or_email_within_the_window():
     late = T0 + timedelta(seconds=10)
     v = Flood().run(sub("one more", ip="203.0.113.9", created_at=late), ctx(h, flood_limit="3 per minute"))
     assert v.verdict == "hold" and "3 earlier" in v.reason
-    assert Flood().run(sub("one more", ip="203.0.113.9", created_at=late), ctx(h, flood_limit="4 per minute")) \
-        .verdict == "pass"
+    assert (
+        Flood().run(sub("one more", ip="203.0.113.9", created_at=late), ctx(h, flood_limit="4 per minute")).verdict
+        == "pass"
+    )
     # Outside the window they no longer count.
     later = T0 + timedelta(minutes=5)
-    assert Flood().run(sub("later", ip="203.0.113.9", created_at=later), ctx(h, flood_limit="3 per minute")) \
-        .verdict == "pass"
+    assert (
+        Flood().run(sub("later", ip="203.0.113.9", created_at=later), ctx(h, flood_limit="3 per minute")).verdict
+        == "pass"
+    )
     # The same email from other addresses counts too.
     h2 = MemoryHistory()
     for n in range(2):
         remember(h2, sub(f"c{n}", email="x@example.org", ip=f"198.51.100.{n}"))
-    assert Flood().run(sub("c", email="X@example.org", ip="192.0.2.1"), ctx(h2, flood_limit="2 per hour")) \
-        .verdict == "hold"
+    assert (
+        Flood().run(sub("c", email="X@example.org", ip="192.0.2.1"), ctx(h2, flood_limit="2 per hour")).verdict
+        == "hold"
+    )
 
 
 def test_flood_does_not_run_offline():
@@ -138,9 +145,12 @@ def test_reputation_after_a_spam_mark():
     assert Reputation().run(sub(email="bad@example.org"), ctx(h)).verdict == "pass"
 
 
-@given(texts=st.lists(st.lists(st.sampled_from("abcdefgh"), min_size=0, max_size=14).map(" ".join), max_size=40),
-       probe=st.lists(st.sampled_from("abcdefgh"), min_size=0, max_size=14).map(" ".join),
-       threshold=st.sampled_from([0.05, 0.3, 0.5, 0.7, 0.71, 0.9, 1.0, 1.2]), limit=st.integers(1, 50))
+@given(
+    texts=st.lists(st.lists(st.sampled_from("abcdefgh"), min_size=0, max_size=14).map(" ".join), max_size=40),
+    probe=st.lists(st.sampled_from("abcdefgh"), min_size=0, max_size=14).map(" ".join),
+    threshold=st.sampled_from([0.05, 0.3, 0.5, 0.7, 0.71, 0.9, 1.0, 1.2]),
+    limit=st.integers(1, 50),
+)
 @settings(max_examples=300, deadline=None)
 def test_near_copies_counts_what_a_full_scan_counts(texts, probe, threshold, limit):
     """The shingle index, bisection and prefix filtering must find every similar earlier text.
@@ -151,7 +161,7 @@ def test_near_copies_counts_what_a_full_scan_counts(texts, probe, threshold, lim
         h.remember(1, f"d{i}", f"c{i}", body=text, created_at=T0 + timedelta(seconds=i))
     since = T0 + timedelta(seconds=len(texts) // 3)
     marks = shingles_of(probe)
-    recent = [r for r in h.seen[max(0, len(h.seen) - limit):] if r.created_at >= since and r.id != "c0"]
+    recent = [r for r in h.seen[max(0, len(h.seen) - limit) :] if r.created_at >= since and r.id != "c0"]
     expected = sum(1 for r in recent if similar(marks, shingles_of(r.body), threshold))
     assert h.near_copies(marks, since, "c0", threshold, limit) == expected
 

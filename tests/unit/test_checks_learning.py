@@ -25,8 +25,15 @@ PITCH = "Discover quantum crystal healing sessions, book your aura reading with 
 
 
 def _comment(session, article: Article, body: str, status: str, **kw) -> Comment:  # noqa: ANN001
-    row = Comment(article_id=article.id, author=kw.pop("author", "Z"), email=kw.pop("email", "z@example.org"),
-                  body=body, status=status, created_at=utcnow() - timedelta(minutes=1), **kw)
+    row = Comment(
+        article_id=article.id,
+        author=kw.pop("author", "Z"),
+        email=kw.pop("email", "z@example.org"),
+        body=body,
+        status=status,
+        created_at=utcnow() - timedelta(minutes=1),
+        **kw,
+    )
     session.add(row)
     session.flush()
     return row
@@ -111,16 +118,31 @@ def _csv(path: Path, rows: list[tuple[str, str, int]]) -> Path:
 
 
 def test_spam_evaluate_prints_the_contract_figures(tmp_path: Path):
-    rows = [("a", "Check out my new channel and subscribe!! http://bit.ly/x", 1),
-            ("b", "I love this song, it reminds me of summer", 0),
-            ("c", "Thanks for the clear summary of where the talks will take place.", 0),
-            ("d", "like this comment if you are watching in 2015", 1),
-            ("e", "", 0)]
+    rows = [
+        ("a", "Check out my new channel and subscribe!! http://bit.ly/x", 1),
+        ("b", "I love this song, it reminds me of summer", 0),
+        ("c", "Thanks for the clear summary of where the talks will take place.", 0),
+        ("d", "like this comment if you are watching in 2015", 1),
+        ("e", "", 0),
+    ]
     result = CliRunner().invoke(spam, ["evaluate", str(_csv(tmp_path / "x.csv", rows))])
     assert result.exit_code == 0, result.output
     out = json.loads(result.output)
-    for key in ("rows", "spam", "ham", "spam_published", "spam_held", "spam_rejected", "ham_published",
-                "ham_held", "ham_rejected", "precision", "recall", "f1", "false_positive_rate"):
+    for key in (
+        "rows",
+        "spam",
+        "ham",
+        "spam_published",
+        "spam_held",
+        "spam_rejected",
+        "ham_published",
+        "ham_held",
+        "ham_rejected",
+        "precision",
+        "recall",
+        "f1",
+        "false_positive_rate",
+    ):
         assert key in out
     assert (out["rows"], out["spam"], out["ham"]) == (5, 2, 3)
     assert out["spam_published"] + out["spam_held"] + out["spam_rejected"] == 2
@@ -145,8 +167,12 @@ def test_spam_evaluate_refuses_a_file_without_labelled_rows(tmp_path: Path):
 
 
 def test_spam_train_writes_a_loadable_model(tmp_path: Path):
-    rows = [(f"u{n}", t, y) for n, (t, y) in enumerate([("subscribe to my channel", 1), ("lovely song", 0),
-                                                         ("check my channel out", 1), ("great song", 0)] * 3)]
+    rows = [
+        (f"u{n}", t, y)
+        for n, (t, y) in enumerate(
+            [("subscribe to my channel", 1), ("lovely song", 0), ("check my channel out", 1), ("great song", 0)] * 3
+        )
+    ]
     out = tmp_path / "m.json.gz"
     result = CliRunner().invoke(spam, ["train", str(_csv(tmp_path / "t.csv", rows)), "--out", str(out)])
     assert result.exit_code == 0, result.output
@@ -160,8 +186,9 @@ def test_a_stale_retrain_committed_last_does_not_replace_a_newer_model(unit_app:
     """Two retrains can run at once; the one that learned from fewer decisions may commit second."""
     with unit_app.app_context(), unit_app.extensions["db"].session() as session:
         for label in (1, 0):
-            session.add(LabelledExample(comment_id=None, author="Z", text=f"{PITCH} {label}", label=label,
-                                        source="moderator:m"))
+            session.add(
+                LabelledExample(comment_id=None, author="Z", text=f"{PITCH} {label}", label=label, source="moderator:m")
+            )
         session.commit()
         newer = SpamModel(version="newer", blob=b"x", examples=2, last_example_id=2)
         session.add(newer)

@@ -25,15 +25,51 @@ from workers.checks.links import Links
 from workers.checks.relevance import Relevance
 from workers.history import MemoryHistory
 
-PIECES = ["1.2.", "a-", "a.", "www.", "http://", "https://x.", "?ref=", "&u=http", "/", ".com", " ", "great post ",
-          "thanks for sharing ", "bookmark ", "cheap ", "viagra ", "-online", "👍", "\u200b", "<a href='", "@", "x",
-          "ASP.NET ", "article.To ", "(", ")", "_", "%", "::", "buy-", "e"]
+PIECES = [
+    "1.2.",
+    "a-",
+    "a.",
+    "www.",
+    "http://",
+    "https://x.",
+    "?ref=",
+    "&u=http",
+    "/",
+    ".com",
+    " ",
+    "great post ",
+    "thanks for sharing ",
+    "bookmark ",
+    "cheap ",
+    "viagra ",
+    "-online",
+    "👍",
+    "\u200b",
+    "<a href='",
+    "@",
+    "x",
+    "ASP.NET ",
+    "article.To ",
+    "(",
+    ")",
+    "_",
+    "%",
+    "::",
+    "buy-",
+    "e",
+]
 CHECKS = [Links(), Author(), Relevance(), DisallowedKeys(), SharedWebsite(), Duplicates()]
 ARTICLE = "Sourdough starter in five days. " * 40
 HISTORY = MemoryHistory()
 for n in range(20):
-    remember(HISTORY, sub(f"An earlier comment number {n} with https://example.org/{n}",
-                          url=f"https://site{n % 3}.example/", email=f"e{n}@example.org"))
+    remember(
+        HISTORY,
+        sub(
+            f"An earlier comment number {n} with https://example.org/{n}",
+            url=f"https://site{n % 3}.example/",
+            email=f"e{n}@example.org",
+        ),
+    )
 _unique = itertools.count()
 
 
@@ -54,8 +90,10 @@ def _cpu(check, body: str, field: str) -> float:  # noqa: ANN001
     return best
 
 
-@given(unit=st.lists(st.sampled_from(PIECES), min_size=1, max_size=6).map("".join),
-       field=st.sampled_from(["body", "author", "url"]))
+@given(
+    unit=st.lists(st.sampled_from(PIECES), min_size=1, max_size=6).map("".join),
+    field=st.sampled_from(["body", "author", "url"]),
+)
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_ten_times_the_input_costs_at_most_thirty_times_the_time(unit, field):
     small = (unit * (1000 // len(unit) + 1))[:1000]

@@ -7,8 +7,10 @@ import pytest
 from tests.unit.checks_support import ctx, sub
 from workers.checks.links import Links
 
-WIKI = ("Background reading: https://en.wikipedia.org/wiki/Pripyat_River https://en.wikipedia.org/wiki/Gomel "
-        "https://en.wikipedia.org/wiki/Belarus https://en.wikipedia.org/wiki/Chernobyl")
+WIKI = (
+    "Background reading: https://en.wikipedia.org/wiki/Pripyat_River https://en.wikipedia.org/wiki/Gomel "
+    "https://en.wikipedia.org/wiki/Belarus https://en.wikipedia.org/wiki/Chernobyl"
+)
 
 
 def test_one_link_passes_two_hold_by_default():
@@ -40,12 +42,15 @@ def test_reference_links_are_tagged():
     assert v.verdict == "hold" and not v.tags
 
 
-@pytest.mark.parametrize(("body", "reason"), [
-    ("great song http://psnboss.com/?ref=2tGgp3pV6L", "referral"),
-    ("see shop.example.com/item?id=3&aff=991 now", "referral"),
-    ("top 10: http://www.google.ro/url?sa=t&q=&url=http://x.example.com", "redirector"),
-    ("read https://example.net/out?url=https://spam.example.com", "redirector"),
-])
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        ("great song http://psnboss.com/?ref=2tGgp3pV6L", "referral"),
+        ("see shop.example.com/item?id=3&aff=991 now", "referral"),
+        ("top 10: http://www.google.ro/url?sa=t&q=&url=http://x.example.com", "redirector"),
+        ("read https://example.net/out?url=https://spam.example.com", "redirector"),
+    ],
+)
 def test_referral_and_redirector_links_hold(body, reason):
     v = Links().run(sub(body), ctx())
     assert v.verdict == "hold" and reason in v.reason

@@ -45,8 +45,10 @@ def test_shingles_and_jaccard():
 
 
 # The fast paths (ASCII shortcuts, str.split for \s runs) against the straightforward definitions.
-_any_text = st.one_of(st.text(alphabet=st.characters(codec=None, exclude_categories=()), max_size=120),
-                      st.text(alphabet="aé <b>&amp; \t\n\u00a0\u2028\u3000x1!ǅ\u0301", max_size=60))
+_any_text = st.one_of(
+    st.text(alphabet=st.characters(codec=None, exclude_categories=()), max_size=120),
+    st.text(alphabet="aé <b>&amp; \t\n\u00a0\u2028\u3000x1!ǅ\u0301", max_size=60),
+)
 
 
 @given(_any_text)
@@ -63,8 +65,10 @@ def test_fast_paths_match_the_plain_definitions(text):
     assert strip_tags(text) == TAGS.sub(" ", text)
     assert fold_plain.__wrapped__(text) == marks_dropped(clean(text).casefold())
     assert fold.__wrapped__(text) == fold_plain.__wrapped__(text).translate(LEET)
-    assert normalised.__wrapped__(text) == SPACES.sub(
-        " ", re.sub(r"[^\w\s]", "", TAGS.sub(" ", clean(text)).casefold())).strip()
+    assert (
+        normalised.__wrapped__(text)
+        == SPACES.sub(" ", re.sub(r"[^\w\s]", "", TAGS.sub(" ", clean(text)).casefold())).strip()
+    )
 
 
 @given(_any_text)

@@ -20,33 +20,36 @@ def test_well_formed_comment_passes():
     assert (v.verdict, v.reason) == ("pass", "fields well-formed")
 
 
-@pytest.mark.parametrize(("fields", "reason"), [
-    ({"author": "   "}, "name: Name is required"),
-    ({"author": "\u200b\u200d"}, "name: Name is required"),
-    ({"author": "x" * 201}, "name: Longer than maximum length 200"),
-    ({"author": "Ann\u202egnp.exe"}, "name: Contains a bidirectional override"),
-    ({"author": "Ad\u200bmin"}, "name: Contains invisible characters"),
-    ({"author": "Ad\u200dmin"}, "name: Contains a zero-width joiner"),
-    ({"author": "Ann\nBob"}, "name: Contains control characters"),
-    ({"body": "  \n "}, "comment: Comment is empty"),
-    ({"body": "\ufeff\u200b"}, "comment: Comment is empty"),
-    ({"body": "hello\x00world"}, "comment: Contains a NUL byte"),
-    ({"body": "bell\x07"}, "comment: Contains control characters"),
-    ({"body": "broken \ud800 surrogate"}, "unpaired surrogate"),
-    ({"body": "trojan \u202e source"}, "comment: Contains a bidirectional override"),
-    ({"email": "not-an-email"}, "email: Not a valid email address"),
-    ({"email": "a@localhost"}, "email: Not a valid"),
-    ({"email": "a@x.test"}, "special-use"),
-    ({"email": "x" * 250 + "@example.org"}, "email: Longer than maximum length 254"),
-    ({"url": "javascript:alert(1)"}, "website: Must be an http:// or https:// URL"),
-    ({"url": "https://user:pw@example.org/"}, "user name or password"),
-    ({"url": "https://exa mple.org"}, "spaces"),
-    ({"url": "https://nodot/"}, "website: Needs a full host name"),
-    ({"url": "http://intranet"}, "website: Needs a full host name"),
-    ({"url": "http://1.2.3.4:99999"}, "website: Not a valid URL"),
-    ({"url": "http://10.0.0.1/"}, "website: Must be a public address"),
-    ({"url": "http://printer.local/"}, "website: Must be a public address"),
-])
+@pytest.mark.parametrize(
+    ("fields", "reason"),
+    [
+        ({"author": "   "}, "name: Name is required"),
+        ({"author": "\u200b\u200d"}, "name: Name is required"),
+        ({"author": "x" * 201}, "name: Longer than maximum length 200"),
+        ({"author": "Ann\u202egnp.exe"}, "name: Contains a bidirectional override"),
+        ({"author": "Ad\u200bmin"}, "name: Contains invisible characters"),
+        ({"author": "Ad\u200dmin"}, "name: Contains a zero-width joiner"),
+        ({"author": "Ann\nBob"}, "name: Contains control characters"),
+        ({"body": "  \n "}, "comment: Comment is empty"),
+        ({"body": "\ufeff\u200b"}, "comment: Comment is empty"),
+        ({"body": "hello\x00world"}, "comment: Contains a NUL byte"),
+        ({"body": "bell\x07"}, "comment: Contains control characters"),
+        ({"body": "broken \ud800 surrogate"}, "unpaired surrogate"),
+        ({"body": "trojan \u202e source"}, "comment: Contains a bidirectional override"),
+        ({"email": "not-an-email"}, "email: Not a valid email address"),
+        ({"email": "a@localhost"}, "email: Not a valid"),
+        ({"email": "a@x.test"}, "special-use"),
+        ({"email": "x" * 250 + "@example.org"}, "email: Longer than maximum length 254"),
+        ({"url": "javascript:alert(1)"}, "website: Must be an http:// or https:// URL"),
+        ({"url": "https://user:pw@example.org/"}, "user name or password"),
+        ({"url": "https://exa mple.org"}, "spaces"),
+        ({"url": "https://nodot/"}, "website: Needs a full host name"),
+        ({"url": "http://intranet"}, "website: Needs a full host name"),
+        ({"url": "http://1.2.3.4:99999"}, "website: Not a valid URL"),
+        ({"url": "http://10.0.0.1/"}, "website: Must be a public address"),
+        ({"url": "http://printer.local/"}, "website: Must be a public address"),
+    ],
+)
 def test_each_problem_is_named(fields, reason):
     v = verdict(**fields)
     assert v.verdict == "invalid"
@@ -66,15 +69,26 @@ def test_trailing_bom_and_newlines_in_body_are_fine():
     assert verdict(body="Nice song\ufeff\nsecond line\ttab").verdict == "pass"
 
 
-@pytest.mark.parametrize("url", ["https://example.org", "http://example.org:8000/x?y#z", "https://[2606:4700::1111]/",
-                                 "http://8.8.8.8/", "https://bücher.de/", "www.example.org",
-                                 "https://en.wikipedia.org/wiki/Python_(programming_language)"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://example.org",
+        "http://example.org:8000/x?y#z",
+        "https://[2606:4700::1111]/",
+        "http://8.8.8.8/",
+        "https://bücher.de/",
+        "www.example.org",
+        "https://en.wikipedia.org/wiki/Python_(programming_language)",
+    ],
+)
 def test_good_urls(url):
     assert verdict(url=url).verdict == "pass"
 
 
-@pytest.mark.parametrize("url", ["http://localhost:8000/x", "https://[::1]/", "http://192.0.2.1/",
-                                 "http://wiki.internal/", "http://a.b.c.d.lan/"])
+@pytest.mark.parametrize(
+    "url",
+    ["http://localhost:8000/x", "https://[::1]/", "http://192.0.2.1/", "http://wiki.internal/", "http://a.b.c.d.lan/"],
+)
 def test_private_hosts_are_not_websites(url):
     assert "Must be a public address" in url_problem(url) or "full host name" in url_problem(url)
 
@@ -108,7 +122,8 @@ def test_hostile_scan_agrees_with_the_patterns(text):
     ascii_text = "".join(chr(ord(c) % 128) for c in text)
     assert (_hostile(ascii_text, multiline=True) is not None) == bool(CONTROL.search(ascii_text))
     assert (_hostile(ascii_text, multiline=False) is not None) == bool(
-        CONTROL.search(ascii_text) or any(c in ascii_text for c in "\r\n\t"))
+        CONTROL.search(ascii_text) or any(c in ascii_text for c in "\r\n\t")
+    )
 
 
 def test_directional_marks_in_a_right_to_left_name_pass_but_overrides_do_not():

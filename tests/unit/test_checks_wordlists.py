@@ -16,8 +16,9 @@ def test_no_lists_pass():
     assert run(body="Buy viagra now").verdict == "pass"
 
 
-@pytest.mark.parametrize("body", ["buy VIAGRA now", "buy v1@gr4 now", "buy víagra now", "buy v.i.a.g.r.a now",
-                                  "buy v i a g r a now"])
+@pytest.mark.parametrize(
+    "body", ["buy VIAGRA now", "buy v1@gr4 now", "buy víagra now", "buy v.i.a.g.r.a now", "buy v i a g r a now"]
+)
 def test_disallowed_key_is_found_however_it_is_written(body):
     v = run(banned=["viagra"], body=body)
     assert v.verdict == "spam"
@@ -34,12 +35,15 @@ def test_word_keys_match_whole_words_only():
     assert run(keys=["ass"], body="what an ass").verdict == "hold"
 
 
-@pytest.mark.parametrize(("field", "value", "where"), [
-    ("author", "Cheap Pills", "name"),
-    ("email", "sales@pills-shop.example", "email"),
-    ("url", "https://pills-shop.example/", "website"),
-    ("ip", "203.0.113.7", "ip"),
-])
+@pytest.mark.parametrize(
+    ("field", "value", "where"),
+    [
+        ("author", "Cheap Pills", "name"),
+        ("email", "sales@pills-shop.example", "email"),
+        ("url", "https://pills-shop.example/", "website"),
+        ("ip", "203.0.113.7", "ip"),
+    ],
+)
 def test_keys_match_in_every_field(field, value, where):
     key = {"name": "pills", "email": "pills-shop", "website": "pills-shop", "ip": "203.0.113."}[where]
     v = run(banned=[key], **{field: value})

@@ -46,9 +46,14 @@ def test_docker_compose_config_when_available(tmp_path):
         assert shutil.which("docker") is None, "docker exists: tools/ensure-test-deps.sh installs docker-compose"
         return
     env = {"SECRET_KEY": "x", "PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(tmp_path)}
-    out = subprocess.run([*cmd, "-f", str(ROOT / "docker-compose.yml"), "config", "--quiet"],
-                         capture_output=True, text=True, env=env)
+    out = subprocess.run(
+        [*cmd, "-f", str(ROOT / "docker-compose.yml"), "config", "--quiet"], capture_output=True, text=True, env=env
+    )
     assert out.returncode == 0, out.stderr
-    bad = subprocess.run([*cmd, "-f", str(ROOT / "docker-compose.yml"), "config", "--quiet"],
-                         capture_output=True, text=True, env={**env, "SECRET_KEY": ""})
+    bad = subprocess.run(
+        [*cmd, "-f", str(ROOT / "docker-compose.yml"), "config", "--quiet"],
+        capture_output=True,
+        text=True,
+        env={**env, "SECRET_KEY": ""},
+    )
     assert bad.returncode != 0  # SECRET_KEY is required

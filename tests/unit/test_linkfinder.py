@@ -19,8 +19,10 @@ def urls(text: str) -> list[str]:
     ("text", "expected"),
     [
         # balanced parentheses stay part of the URL; the sentence's full stop does not
-        ("see https://en.wikipedia.org/wiki/Python_(programming_language).",
-         ["https://en.wikipedia.org/wiki/Python_(programming_language)"]),
+        (
+            "see https://en.wikipedia.org/wiki/Python_(programming_language).",
+            ["https://en.wikipedia.org/wiki/Python_(programming_language)"],
+        ),
         # quotes and angle brackets around a URL are not part of it
         ('"https://a.example.org/x"', ["https://a.example.org/x"]),
         ("<https://a.example.org/x>", ["https://a.example.org/x"]),
@@ -51,7 +53,7 @@ def test_what_is_a_link(text: str, expected: list[str]) -> None:
 def test_offsets_and_hosts() -> None:
     text = "a https://User@WWW.Example.org:8080/x b www.two.example.net c"
     first, second = find_links(text)
-    assert text[first.start:first.end] == first.text == "https://User@WWW.Example.org:8080/x"
+    assert text[first.start : first.end] == first.text == "https://User@WWW.Example.org:8080/x"
     assert first.host == "www.example.org" and first.site == "example.org" and not first.bare
     assert second.host == "www.two.example.net" and second.site == "two.example.net" and second.bare
 
@@ -77,7 +79,7 @@ def test_never_raises_and_offsets_hold(text: str) -> None:
     last_end = 0
     for link in find_links(text):
         assert last_end <= link.start < link.end <= len(text)
-        assert text[link.start:link.end] == link.text
+        assert text[link.start : link.end] == link.text
         assert link.url.startswith(("http://", "https://"))
         last_end = link.end
 
@@ -91,8 +93,23 @@ def _best_of(fn, n: int = 3) -> float:  # noqa: ANN001
     return best
 
 
-@pytest.mark.parametrize("unit", ["1.2.", "a.", "www.", "ab.cd-", "http://a.org ", "x.com/", "(", "a" * 50 + ".co ",
-                                  "http://a.bc/", "http://a.bc/(", "a.bc/.", "\u249b"])
+@pytest.mark.parametrize(
+    "unit",
+    [
+        "1.2.",
+        "a.",
+        "www.",
+        "ab.cd-",
+        "http://a.org ",
+        "x.com/",
+        "(",
+        "a" * 50 + ".co ",
+        "http://a.bc/",
+        "http://a.bc/(",
+        "a.bc/.",
+        "\u249b",
+    ],
+)
 def test_linear_time(unit: str) -> None:
     """5× the text may cost at most 12× the time (quadratic would be 25×): a ratio, not a clock.
 

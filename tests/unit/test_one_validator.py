@@ -87,7 +87,7 @@ CORPUS = [
     ("url", "//evil.org"),
     ("url", "https://"),
     ("url", "https://user:pw@example.org/"),
-    ("url", "https://example.org/\"onmouseover=\"x"),
+    ("url", 'https://example.org/"onmouseover="x'),
     ("url", "https://exa mple.org"),
     ("url", "https://example.org/" + "a" * 1990),
     ("url", ""),
@@ -133,16 +133,21 @@ def slug(unit_app) -> str:
 
 
 def worker_passes(payload: dict) -> bool:
-    sub = Submission(id="x", article_id=1, author=payload.get("author"), email=payload.get("email"),
-                     body=payload.get("body"), url=payload.get("url"))
+    sub = Submission(
+        id="x",
+        article_id=1,
+        author=payload.get("author"),
+        email=payload.get("email"),
+        body=payload.get("body"),
+        url=payload.get("url"),
+    )
     return Validation().run(sub, ctx()).verdict == "pass"
 
 
 @pytest.mark.parametrize(("field", "value"), CORPUS, ids=[f"{f}-{i}" for i, (f, _) in enumerate(CORPUS)])
 def test_api_accepts_iff_worker_validation_passes(client, unit_app, slug, field, value):
     payload = {**GOOD, field: value}
-    resp = client.post(f"/api/v1/articles/{slug}/comments", data=json.dumps(payload),
-                       content_type="application/json")
+    resp = client.post(f"/api/v1/articles/{slug}/comments", data=json.dumps(payload), content_type="application/json")
     assert resp.status_code in (202, 422), resp.json
     assert (resp.status_code == 202) == worker_passes(payload), (resp.status_code, resp.json)
     if resp.status_code == 422:
@@ -154,10 +159,18 @@ def test_api_accepts_iff_worker_validation_passes(client, unit_app, slug, field,
     assert verdict.verdict == "pass", verdict.reason  # and what was stored passes again
 
 
-@pytest.mark.parametrize(("field", "value"), [
-    ("author", "سارا\u200cجان"), ("author", "Priya 👩\u200d💻"), ("body", "…" * 9990),
-    ("body", "x² + y² = r²"), ("body", "H₂O"), ("body", "½ cup"), ("author", "ﬁona"),
-])
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("author", "سارا\u200cجان"),
+        ("author", "Priya 👩\u200d💻"),
+        ("body", "…" * 9990),
+        ("body", "x² + y² = r²"),
+        ("body", "H₂O"),
+        ("body", "½ cup"),
+        ("author", "ﬁona"),
+    ],
+)
 def test_examples_accepted_and_stored_as_typed(client, unit_app, slug, field, value):
     resp = client.post(f"/api/v1/articles/{slug}/comments", json={**GOOD, field: value})
     assert resp.status_code == 202, resp.json
@@ -165,8 +178,7 @@ def test_examples_accepted_and_stored_as_typed(client, unit_app, slug, field, va
         assert getattr(session.get(Comment, resp.json["id"]), field) == value
 
 
-@pytest.mark.parametrize("url", ["http://intranet", "http://1.2.3.4:99999", "http://localhost/",
-                                 "http://10.0.0.1/"])
+@pytest.mark.parametrize("url", ["http://intranet", "http://1.2.3.4:99999", "http://localhost/", "http://10.0.0.1/"])
 def test_unreachable_websites_are_a_422_naming_the_field(client, slug, url):
     resp = client.post(f"/api/v1/articles/{slug}/comments", json={**GOOD, "url": url})
     assert resp.status_code == 422
@@ -176,9 +188,11 @@ def test_unreachable_websites_are_a_422_naming_the_field(client, slug, url):
 def test_textarea_of_10000_characters_with_crlf_posted_without_javascript(client, unit_app, slug):
     typed = ("A line of the comment.\n" * 435)[:9999] + "!"  # what the reader sees: 10,000 characters
     assert len(typed) == 10_000
-    resp = client.post(f"/api/v1/articles/{slug}/comments",
-                       data={"author": "Ann", "email": "ann@example.org", "comment": typed.replace("\n", "\r\n")},
-                       headers={"Accept": "application/json"})
+    resp = client.post(
+        f"/api/v1/articles/{slug}/comments",
+        data={"author": "Ann", "email": "ann@example.org", "comment": typed.replace("\n", "\r\n")},
+        headers={"Accept": "application/json"},
+    )
     assert resp.status_code == 303
     comment_id = resp.headers["X-Comment-Location"].rsplit("/", 1)[1]
     with unit_app.extensions["db"].session() as session:
@@ -208,9 +222,10 @@ def test_other_non_string_parent_ids_are_refused(client, slug, parent):
 
 
 # --- random fields: the schema and the worker agree on every one ----------------------------------
-_awkward = st.sampled_from(list("aé ²½…\u200c\u200d\u200b\u202e\u202b\u2066\ufeff\r\n\t<>/&;:.@\x00\x07\ud800👩💻")
-                           + ["www.", "http://", "https://", "example.org", ":8080", "[::1]", "<b>", "</b>",
-                              "10.0.0.1", "xn--bcher-kva.de"])
+_awkward = st.sampled_from(
+    list("aé ²½…\u200c\u200d\u200b\u202e\u202b\u2066\ufeff\r\n\t<>/&;:.@\x00\x07\ud800👩💻")
+    + ["www.", "http://", "https://", "example.org", ":8080", "[::1]", "<b>", "</b>", "10.0.0.1", "xn--bcher-kva.de"]
+)
 _texts = st.lists(st.one_of(_awkward, st.text(max_size=4)), max_size=12).map("".join)
 
 
@@ -224,8 +239,9 @@ def test_schema_accepts_iff_worker_passes_on_random_fields(author, body, url):
         accepted = False
     else:
         accepted = True
-        stored = Submission(id="x", article_id=1, author=data["author"], email=data["email"],
-                            body=data["body"], url=data["url"])
+        stored = Submission(
+            id="x", article_id=1, author=data["author"], email=data["email"], body=data["body"], url=data["url"]
+        )
         assert Validation().run(stored, ctx(max_body_chars=40)).verdict == "pass"
     sub = Submission(id="x", article_id=1, author=author, email="ann@example.org", body=body, url=url)
     assert accepted == (Validation().run(sub, ctx(max_body_chars=40)).verdict == "pass")

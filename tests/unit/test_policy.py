@@ -11,8 +11,10 @@ from workers.history import MemoryHistory
 from workers.pipeline import Pipeline
 from workers.policy import Policy, PolicyConfig
 
-WIKI = ("Background reading: https://en.wikipedia.org/wiki/Pripyat_River https://en.wikipedia.org/wiki/Gomel "
-        "https://en.wikipedia.org/wiki/Belarus https://en.wikipedia.org/wiki/Chernobyl")
+WIKI = (
+    "Background reading: https://en.wikipedia.org/wiki/Pripyat_River https://en.wikipedia.org/wiki/Gomel "
+    "https://en.wikipedia.org/wiki/Belarus https://en.wikipedia.org/wiki/Chernobyl"
+)
 FRIENDLY = "Thanks for the clear summary of where the talks will take place."
 SPAM = "Check out my new channel and subscribe!! http://bit.ly/x"
 
@@ -93,21 +95,39 @@ def test_a_trusted_author_gets_the_benefit_of_the_doubt():
 
 
 def test_policy_is_configurable_from_the_environment(tmp_path: Path):
-    env = {"COMMENTQ_INSTANCE_DIR": str(tmp_path), "SECRET_KEY": "x", "COMMENTQ_LINKS_HOLD": "5",
-           "COMMENTQ_MODERATION_KEYS": "summary", "COMMENTQ_DISALLOWED_KEYS": "casino\nviagra",
-           "COMMENTQ_BLOCKED_DOMAINS": "spam.example, junk.example", "COMMENTQ_CLASSIFIER_SPAM": "0.99",
-           "COMMENTQ_CLASSIFIER_HOLD": "0.98", "COMMENTQ_FLOOD_LIMIT": "2 per minute",
-           "COMMENTQ_TRUSTED_AFTER": "3", "COMMENTQ_NEAR_HOLD": "4",
-           "COMMENTQ_CLASSIFIER_REJECT": "0.995", "COMMENTQ_CLASSIFIER_HAM": "0.05",
-           "COMMENTQ_WEBSITE_SENDERS_HOLD": "7", "COMMENTQ_DISALLOWED_LIST": "0"}
+    env = {
+        "COMMENTQ_INSTANCE_DIR": str(tmp_path),
+        "SECRET_KEY": "x",
+        "COMMENTQ_LINKS_HOLD": "5",
+        "COMMENTQ_MODERATION_KEYS": "summary",
+        "COMMENTQ_DISALLOWED_KEYS": "casino\nviagra",
+        "COMMENTQ_BLOCKED_DOMAINS": "spam.example, junk.example",
+        "COMMENTQ_CLASSIFIER_SPAM": "0.99",
+        "COMMENTQ_CLASSIFIER_HOLD": "0.98",
+        "COMMENTQ_FLOOD_LIMIT": "2 per minute",
+        "COMMENTQ_TRUSTED_AFTER": "3",
+        "COMMENTQ_NEAR_HOLD": "4",
+        "COMMENTQ_CLASSIFIER_REJECT": "0.995",
+        "COMMENTQ_CLASSIFIER_HAM": "0.05",
+        "COMMENTQ_WEBSITE_SENDERS_HOLD": "7",
+        "COMMENTQ_DISALLOWED_LIST": "0",
+    }
     config = PolicyConfig.from_settings(load(env))
     assert config.links_hold == 5 and config.flood_limit == "2 per minute"
     assert config.disallowed_keys == ("casino", "viagra")
     assert config.blocked_domains == frozenset({"spam.example", "junk.example"})
     assert (config.classifier_reject, config.classifier_ham, config.website_senders_hold, config.disallowed_list) == (
-        0.995, 0.05, 7, False)
-    assert (config.classifier_spam, config.classifier_hold, config.trusted_after, config.near_hold) == (0.99, 0.98,
-                                                                                                      3, 4)
+        0.995,
+        0.05,
+        7,
+        False,
+    )
+    assert (config.classifier_spam, config.classifier_hold, config.trusted_after, config.near_hold) == (
+        0.99,
+        0.98,
+        3,
+        4,
+    )
     from workers.checks.base import CheckContext
 
     p = Pipeline()
@@ -128,7 +148,15 @@ def test_policy_is_configurable_from_the_environment(tmp_path: Path):
 def test_defaults_match_the_documented_values(tmp_path: Path):
     config = PolicyConfig.from_settings(load({"COMMENTQ_INSTANCE_DIR": str(tmp_path), "SECRET_KEY": "x"}))
     assert (config.links_hold, config.classifier_spam, config.classifier_hold, config.flood_limit) == (
-        2, 0.9, 0.65, "10 per hour")
+        2,
+        0.9,
+        0.65,
+        "10 per hour",
+    )
     assert (config.classifier_reject, config.classifier_ham, config.website_senders_hold, config.disallowed_list) == (
-        0.97, 0.1, 3, True)
+        0.97,
+        0.1,
+        3,
+        True,
+    )
     assert config.moderation_keys == () and config.disallowed_keys == () and config.blocked_domains == frozenset()

@@ -21,12 +21,19 @@ def comments(unit_app):
     with unit_app.extensions["db"].session() as session:
         article = store.put_article(session, "privacy", title="Privacy")
         ids = {}
-        for key, author, email, status in (("ann1", "Ann", ANN, Status.PUBLISHED),
-                                           ("ann2", "Ann", ANN.lower(), Status.HELD),
-                                           ("bob", "Bob", "bob@example.org", Status.PUBLISHED)):
-            c = store.create_comment(session, article, {"author": author, "email": email, "body": f"Text {key}",
-                                                        "url": "https://ann.example.org/"},
-                                     ip="203.0.113.7", user_agent="Agent/1", request_id=None)
+        for key, author, email, status in (
+            ("ann1", "Ann", ANN, Status.PUBLISHED),
+            ("ann2", "Ann", ANN.lower(), Status.HELD),
+            ("bob", "Bob", "bob@example.org", Status.PUBLISHED),
+        ):
+            c = store.create_comment(
+                session,
+                article,
+                {"author": author, "email": email, "body": f"Text {key}", "url": "https://ann.example.org/"},
+                ip="203.0.113.7",
+                user_agent="Agent/1",
+                request_id=None,
+            )
             c.status = status
             ids[key] = c.id
         session.add(LabelledExample(comment_id=ids["ann2"], author="Ann", text="Text ann2", label=0, source="mod"))
@@ -50,8 +57,9 @@ def test_erase_anonymises_keeps_the_text_audits_and_spares_others(unit_app, runn
             c = session.get(Comment, comments[key])
             assert (c.author, c.email, c.url, c.ip, c.user_agent) == (ERASED_AUTHOR, ERASED_EMAIL, None, None, None)
             assert c.body == f"Text {key}"
-            event = session.scalars(select(AuditEvent).where(AuditEvent.comment_id == c.id,
-                                                             AuditEvent.action == "erase")).one()
+            event = session.scalars(
+                select(AuditEvent).where(AuditEvent.comment_id == c.id, AuditEvent.action == "erase")
+            ).one()
             assert "ann" not in (event.note or "").lower()
         assert session.scalars(select(LabelledExample.author)).all() == [""]
         bob = session.get(Comment, comments["bob"])

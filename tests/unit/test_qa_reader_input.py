@@ -35,8 +35,12 @@ def stored(unit_app, comment_id: str) -> Comment:
 
 def form_post(client, fields: dict[str, str] | None = None, *, raw: bytes | None = None, html: bool = False):
     data = raw if raw is not None else urlencode(fields or {}).encode()
-    return client.post(URL, data=data, content_type="application/x-www-form-urlencoded",
-                       headers=BROWSER if html else {"Accept": "application/json"})
+    return client.post(
+        URL,
+        data=data,
+        content_type="application/x-www-form-urlencoded",
+        headers=BROWSER if html else {"Accept": "application/json"},
+    )
 
 
 def posted_id(resp) -> str:
@@ -49,11 +53,16 @@ def posted_id(resp) -> str:
 def test_oversize_form_post_is_413_never_500(client, html, content_type):
     big = "x" * (form_post_bytes(10_000) + 1)
     if content_type == "multipart/form-data":
-        resp = client.post(URL, data={**FORM, "comment": big, "redirect_to": "https://blog.example.org/"},
-                           content_type=content_type, headers=BROWSER if html else {})
+        resp = client.post(
+            URL,
+            data={**FORM, "comment": big, "redirect_to": "https://blog.example.org/"},
+            content_type=content_type,
+            headers=BROWSER if html else {},
+        )
     else:
-        resp = client.post(URL, data=urlencode({**FORM, "comment": big}), content_type=content_type,
-                           headers=BROWSER if html else {})
+        resp = client.post(
+            URL, data=urlencode({**FORM, "comment": big}), content_type=content_type, headers=BROWSER if html else {}
+        )
     assert resp.status_code == 413
     if html:
         assert resp.mimetype == "text/html"
@@ -79,8 +88,12 @@ def test_oversize_json_is_413(client):
 def test_longest_comment_the_validator_accepts_fits_form_encoded(client, unit_app, char):
     """10,000 characters of any kind, with the longest name and website, posted from the form."""
     body = char * 10_000
-    fields = {"author": char * validation.MAX_NAME, "email": "ann@example.org", "comment": body,
-              "url": "https://example.org/" + "a" * (validation.MAX_URL - 20)}
+    fields = {
+        "author": char * validation.MAX_NAME,
+        "email": "ann@example.org",
+        "comment": body,
+        "url": "https://example.org/" + "a" * (validation.MAX_URL - 20),
+    }
     resp = form_post(client, fields, html=True)
     assert resp.status_code == 303, resp.data[:500]
     assert stored(unit_app, posted_id(resp)).body == body
@@ -89,22 +102,50 @@ def test_longest_comment_the_validator_accepts_fits_form_encoded(client, unit_ap
 @pytest.mark.parametrize("chars", [10_000, 50_000])
 def test_default_size_limit_follows_the_body_limit(chars):
     settings = load({"COMMENTQ_MAX_BODY_CHARS": str(chars)})
-    assert settings.max_content_length >= 12 * chars + 12 * (validation.MAX_NAME + validation.MAX_EMAIL) + \
-        3 * validation.MAX_URL
+    assert (
+        settings.max_content_length
+        >= 12 * chars + 12 * (validation.MAX_NAME + validation.MAX_EMAIL) + 3 * validation.MAX_URL
+    )
     assert load({"COMMENTQ_MAX_CONTENT_LENGTH": "70000"}).max_content_length == 70_000
 
 
 # --- 2. names ----------------------------------------------------------------------------------
-@pytest.mark.parametrize("name", ["<script>alert(1)</script>", "<Dave>", "<b></b>", "<!-- hi -->",
-                                  "<img src=x onerror=alert(1)>", "</x>", "<?php ?>"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "<script>alert(1)</script>",
+        "<Dave>",
+        "<b></b>",
+        "<!-- hi -->",
+        "<img src=x onerror=alert(1)>",
+        "</x>",
+        "<?php ?>",
+    ],
+)
 def test_markup_only_names_say_markup_not_required(client, name):
     resp = client.post(URL, json={**GOOD, "author": name})
     assert resp.status_code == 422
     assert "HTML markup" in resp.json["errors"]["author"][0]
 
 
-@pytest.mark.parametrize("name", ["x<y", "a < b > c", "<3", "Tom <3", "I <3 you >_<", "5>3", "x <", "<",
-                                  "Tom &amp; Jerry", "&lt;b&gt;", "a<1>b", "Ann <= Bob", "x<y and"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "x<y",
+        "a < b > c",
+        "<3",
+        "Tom <3",
+        "I <3 you >_<",
+        "5>3",
+        "x <",
+        "<",
+        "Tom &amp; Jerry",
+        "&lt;b&gt;",
+        "a<1>b",
+        "Ann <= Bob",
+        "x<y and",
+    ],
+)
 def test_text_that_is_not_a_tag_is_stored_as_typed(client, unit_app, name):
     resp = client.post(URL, json={**GOOD, "author": name})
     assert resp.status_code == 202, resp.json
@@ -112,8 +153,15 @@ def test_text_that_is_not_a_tag_is_stored_as_typed(client, unit_app, name):
     assert client.get(resp.json["links"]["self"]).json["author"] == name
 
 
-@pytest.mark.parametrize(("typed", "kept"), [("<b>Ann</b>", "Ann"), ("Ann <i>B.</i>", "Ann B."),
-                                             ("x<y <b>z</b>", "x<y z"), ("Dave <dave@example.org>", "Dave")])
+@pytest.mark.parametrize(
+    ("typed", "kept"),
+    [
+        ("<b>Ann</b>", "Ann"),
+        ("Ann <i>B.</i>", "Ann B."),
+        ("x<y <b>z</b>", "x<y z"),
+        ("Dave <dave@example.org>", "Dave"),
+    ],
+)
 def test_real_tags_are_stripped_and_the_rest_kept(client, unit_app, typed, kept):
     resp = client.post(URL, json={**GOOD, "author": typed})
     assert resp.status_code == 202, resp.json
@@ -144,9 +192,18 @@ def test_form_post_errors_use_form_names(client):
     assert resp.status_code == 422 and list(resp.json["errors"]) == ["comment_parent"]
 
 
-@pytest.mark.parametrize(("field", "value"), [("comment", "nul\x00"), ("comment_parent", "a\x00"),
-                                            ("comment", "x" * 10_001), ("comment", " "), ("comment", "\u2800"),
-                                            ("comment", "rtl \u202e"), ("author", "<Dave>")])
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("comment", "nul\x00"),
+        ("comment_parent", "a\x00"),
+        ("comment", "x" * 10_001),
+        ("comment", " "),
+        ("comment", "\u2800"),
+        ("comment", "rtl \u202e"),
+        ("author", "<Dave>"),
+    ],
+)
 def test_every_form_error_names_the_form_field(client, field, value):
     resp = form_post(client, {**FORM, field: value})
     assert resp.status_code == 422
@@ -159,8 +216,10 @@ def test_form_post_error_page_labels_the_form_field(client):
     assert b"Comment" in resp.data and b"empty" in resp.data
 
 
-@pytest.mark.parametrize(("query", "field"), [("page=abc", "page"), ("per_page=0", "per_page"),
-                                               ("page=" + "9" * 5000, "page"), ("page=-1", "page")])
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [("page=abc", "page"), ("per_page=0", "per_page"), ("page=" + "9" * 5000, "page"), ("page=-1", "page")],
+)
 def test_bad_query_parameter_is_named(client, query, field):
     resp = client.get(f"{URL}?{query}")
     assert resp.status_code == 422
@@ -169,8 +228,10 @@ def test_bad_query_parameter_is_named(client, query, field):
     assert "sys." not in resp.get_data(as_text=True)
 
 
-@pytest.mark.parametrize(("field", "raw"), [("parent_id", "9" * 5000), ("author", "-" + "1" * 4400),
-                                            ("body", "[1, " + "7" * 31 + "]"), ("phone", "1" * 31)])
+@pytest.mark.parametrize(
+    ("field", "raw"),
+    [("parent_id", "9" * 5000), ("author", "-" + "1" * 4400), ("body", "[1, " + "7" * 31 + "]"), ("phone", "1" * 31)],
+)
 def test_huge_json_integers_are_refused_by_field_without_internals(client, field, raw):
     payload = json.dumps({k: v for k, v in GOOD.items() if k != field})[:-1] + f', "{field}": {raw}}}'
     resp = client.post(URL, data=payload, content_type="application/json")
@@ -179,9 +240,20 @@ def test_huge_json_integers_are_refused_by_field_without_internals(client, field
     assert "sys." not in resp.get_data(as_text=True) and "digits" in resp.json["errors"][field][0]
 
 
-@pytest.mark.parametrize(("char", "kind"), [("\u2066", "isolate"), ("\u2067", "isolate"), ("\u2068", "isolate"),
-                                            ("\u2069", "isolate"), ("\u202a", "embedding"), ("\u202b", "embedding"),
-                                            ("\u202c", "embedding"), ("\u202d", "override"), ("\u202e", "override")])
+@pytest.mark.parametrize(
+    ("char", "kind"),
+    [
+        ("\u2066", "isolate"),
+        ("\u2067", "isolate"),
+        ("\u2068", "isolate"),
+        ("\u2069", "isolate"),
+        ("\u202a", "embedding"),
+        ("\u202b", "embedding"),
+        ("\u202c", "embedding"),
+        ("\u202d", "override"),
+        ("\u202e", "override"),
+    ],
+)
 def test_bidi_controls_are_named_by_kind(client, char, kind):
     resp = client.post(URL, json={**GOOD, "body": f"a {char}b c"})
     assert resp.status_code == 422
@@ -190,14 +262,39 @@ def test_bidi_controls_are_named_by_kind(client, char, kind):
 
 
 # --- 4. visually empty fields, invalid UTF-8 -------------------------------------------------------
-INVISIBLE = ["\u2800", "\U000e0041\U000e0042", "\U000e0001", "\u3164", "\u115f\u1160", "\uffa0", "\ufe0f",
-             "\U000e0100", "\u0301\u0301", "\u20dd", "\u2800 \u3000", "\u200b\u2800", "\u00a0\u2007\u202f",
-             "\u2028\u2029", "\u180e", "\u17b4", "\u2061\u2062", "\ufeff", "\u034f", "\u061c", "\u206a",
-             "\U0001d173", "\ufff9\ufffb", "\u1680"]
+INVISIBLE = [
+    "\u2800",
+    "\U000e0041\U000e0042",
+    "\U000e0001",
+    "\u3164",
+    "\u115f\u1160",
+    "\uffa0",
+    "\ufe0f",
+    "\U000e0100",
+    "\u0301\u0301",
+    "\u20dd",
+    "\u2800 \u3000",
+    "\u200b\u2800",
+    "\u00a0\u2007\u202f",
+    "\u2028\u2029",
+    "\u180e",
+    "\u17b4",
+    "\u2061\u2062",
+    "\ufeff",
+    "\u034f",
+    "\u061c",
+    "\u206a",
+    "\U0001d173",
+    "\ufff9\ufffb",
+    "\u1680",
+]
 
 
-@given(st.lists(st.sampled_from(INVISIBLE + [" ", "\n", "\t", "\u3000"]), min_size=1, max_size=20),
-       st.sampled_from("aZ7é漢😀!"), st.integers(min_value=0, max_value=20))
+@given(
+    st.lists(st.sampled_from(INVISIBLE + [" ", "\n", "\t", "\u3000"]), min_size=1, max_size=20),
+    st.sampled_from("aZ7é漢😀!"),
+    st.integers(min_value=0, max_value=20),
+)
 def test_blank_means_no_visible_character_anywhere(parts, letter, where):
     """Any mix of the invisible kinds is refused as empty in both fields; one visible character
     anywhere among them is enough not to be (other rules may still refuse the name)."""
@@ -231,8 +328,13 @@ def test_bodies_with_something_visible_are_accepted(client, unit_app, body):
 @pytest.mark.parametrize("bad", [b"%ff%fe", b"ok%c3", b"%ed%a0%80", b"%c0%af"])
 def test_invalid_utf8_in_a_form_field_is_refused_by_name(client, field, bad):
     fields = {**FORM, "url": "https://example.org/"}
-    raw = "&".join(f"{k}={quote(v)}" for k, v in fields.items() if k != field).encode() + b"&" + \
-        field.encode() + b"=" + bad
+    raw = (
+        "&".join(f"{k}={quote(v)}" for k, v in fields.items() if k != field).encode()
+        + b"&"
+        + field.encode()
+        + b"="
+        + bad
+    )
     resp = form_post(client, raw=raw)
     assert resp.status_code == 400
     assert list(resp.json["errors"]) == [field]
@@ -241,10 +343,16 @@ def test_invalid_utf8_in_a_form_field_is_refused_by_name(client, field, bad):
 def test_invalid_utf8_in_a_multipart_field_is_refused_by_name(client):
     boundary = "XyZ"
     parts = [(k, v.encode()) for k, v in FORM.items() if k != "author"] + [("author", b"\xff\xfeAnn")]
-    raw = b"".join(f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n'.encode() + v + b"\r\n"
-                   for k, v in parts) + f"--{boundary}--\r\n".encode()
-    resp = client.post(URL, data=raw, content_type=f"multipart/form-data; boundary={boundary}",
-                       headers={"Accept": "application/json"})
+    raw = (
+        b"".join(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n'.encode() + v + b"\r\n"
+            for k, v in parts
+        )
+        + f"--{boundary}--\r\n".encode()
+    )
+    resp = client.post(
+        URL, data=raw, content_type=f"multipart/form-data; boundary={boundary}", headers={"Accept": "application/json"}
+    )
     assert resp.status_code == 400
     assert list(resp.json["errors"]) == ["author"]
 
@@ -256,11 +364,26 @@ def test_a_typed_replacement_character_is_kept(client, unit_app):
 
 
 # --- 5. links ----------------------------------------------------------------------------------
-@pytest.mark.parametrize("href", ["//evil.example.com", "/relative", "relative/path", "?q=1", "#top",
-                                  "http:evil.example.com", "https:/evil.example.com", "https:///evil.example.com",
-                                  "https:\\\\evil.example.com", "/\\evil.example.com", "&#47;/evil.example.com",
-                                  " //evil.example.com", "mailto:a@example.org", "javascript:alert(1)",
-                                  "ftp://example.org/"])
+@pytest.mark.parametrize(
+    "href",
+    [
+        "//evil.example.com",
+        "/relative",
+        "relative/path",
+        "?q=1",
+        "#top",
+        "http:evil.example.com",
+        "https:/evil.example.com",
+        "https:///evil.example.com",
+        "https:\\\\evil.example.com",
+        "/\\evil.example.com",
+        "&#47;/evil.example.com",
+        " //evil.example.com",
+        "mailto:a@example.org",
+        "javascript:alert(1)",
+        "ftp://example.org/",
+    ],
+)
 def test_only_absolute_http_links_survive(href):
     out = render.render_body(f'see <a href="{href}">the text</a>.')
     assert "href" not in out and "the text" in out
@@ -272,8 +395,25 @@ def test_absolute_http_links_are_kept(href):
 
 
 # --- 6. slugs ----------------------------------------------------------------------------------
-@pytest.mark.parametrize("slug", ["bad slug/../x", "nul\x01", "a/b", "with space", "tab\tx", "-lead", ".hidden",
-                                  "..", "x" * 201, "quote'd", "q?x", "hash#x", "pct%20x", ""])
+@pytest.mark.parametrize(
+    "slug",
+    [
+        "bad slug/../x",
+        "nul\x01",
+        "a/b",
+        "with space",
+        "tab\tx",
+        "-lead",
+        ".hidden",
+        "..",
+        "x" * 201,
+        "quote'd",
+        "q?x",
+        "hash#x",
+        "pct%20x",
+        "",
+    ],
+)
 def test_cli_refuses_slugs_the_routes_cannot_reach(runner, unit_app, slug):
     result = runner.invoke(["article", "put", slug, "--title", "T"])
     assert result.exit_code != 0

@@ -56,27 +56,37 @@ def test_commenters_links_keep_only_http_hrefs_and_get_rel():
 
 def test_blockquote_is_a_block_between_paragraphs():
     assert render_body("He said:\n<blockquote>hi\n\nthere</blockquote>\nok") == (
-        "<p>He said:</p><blockquote><p>hi</p><p>there</p></blockquote><p>ok</p>")
+        "<p>He said:</p><blockquote><p>hi</p><p>there</p></blockquote><p>ok</p>"
+    )
 
 
 def test_links_are_nofollow_ugc_noopener_and_trailing_punctuation_stays_out():
     html = render_body("see https://example.org/a?b=1&c=2.")
-    assert html == ('<p>see <a href="https://example.org/a?b=1&amp;c=2" rel="nofollow ugc noopener">'
-                    'https://example.org/a?b=1&amp;c=2</a>.</p>')
+    assert html == (
+        '<p>see <a href="https://example.org/a?b=1&amp;c=2" rel="nofollow ugc noopener">'
+        "https://example.org/a?b=1&amp;c=2</a>.</p>"
+    )
 
 
-@pytest.mark.parametrize(("typed", "url"), [
-    ('"https://example.org/x"', "https://example.org/x"),
-    ("'https://example.org/x'", "https://example.org/x"),
-    ("<https://example.org/x>", "https://example.org/x"),
-    ("(https://example.org/x)", "https://example.org/x"),
-    ("https://en.wikipedia.org/wiki/Python_(programming_language)",
-     "https://en.wikipedia.org/wiki/Python_(programming_language)"),
-    ("(see https://en.wikipedia.org/wiki/Python_(programming_language))",
-     "https://en.wikipedia.org/wiki/Python_(programming_language)"),
-    ("https://example.org/a&b", "https://example.org/a&amp;b"),
-    ("www.example.org/page", "http://www.example.org/page"),
-])
+@pytest.mark.parametrize(
+    ("typed", "url"),
+    [
+        ('"https://example.org/x"', "https://example.org/x"),
+        ("'https://example.org/x'", "https://example.org/x"),
+        ("<https://example.org/x>", "https://example.org/x"),
+        ("(https://example.org/x)", "https://example.org/x"),
+        (
+            "https://en.wikipedia.org/wiki/Python_(programming_language)",
+            "https://en.wikipedia.org/wiki/Python_(programming_language)",
+        ),
+        (
+            "(see https://en.wikipedia.org/wiki/Python_(programming_language))",
+            "https://en.wikipedia.org/wiki/Python_(programming_language)",
+        ),
+        ("https://example.org/a&b", "https://example.org/a&amp;b"),
+        ("www.example.org/page", "http://www.example.org/page"),
+    ],
+)
 def test_links_are_found_in_the_raw_text_then_escaped(typed, url):
     html = render_body(typed)
     hrefs = re.findall(r'href="([^"]*)"', html)
@@ -85,7 +95,7 @@ def test_links_are_found_in_the_raw_text_then_escaped(typed, url):
 
 
 def test_no_links_inside_code_or_inside_a_link():
-    html = render_body("<code>curl https://example.org/api</code> <a href=\"https://a.org/\">https://b.org/</a>")
+    html = render_body('<code>curl https://example.org/api</code> <a href="https://a.org/">https://b.org/</a>')
     assert html.count("<a ") == 1
     assert "<code>curl https://example.org/api</code>" in html
 
@@ -100,9 +110,35 @@ def test_allowed_markup_text_lists_every_tag():
         assert f"<{tag}" in ALLOWED_MARKUP_TEXT
 
 
-_pieces = st.sampled_from(["<b>", "</b>", "<a href='https://x.org'>", "</a>", "<code>", "</code>",
-                           "<blockquote>", "</blockquote>", "<script>", "<img src=x onerror=y>", "https://e.org/(a)",
-                           "www.e.org", '"', "'", "<", ">", "&", ";", "\n", "\n\n", "  ", "\t", "x", "é", "\u202e"])
+_pieces = st.sampled_from(
+    [
+        "<b>",
+        "</b>",
+        "<a href='https://x.org'>",
+        "</a>",
+        "<code>",
+        "</code>",
+        "<blockquote>",
+        "</blockquote>",
+        "<script>",
+        "<img src=x onerror=y>",
+        "https://e.org/(a)",
+        "www.e.org",
+        '"',
+        "'",
+        "<",
+        ">",
+        "&",
+        ";",
+        "\n",
+        "\n\n",
+        "  ",
+        "\t",
+        "x",
+        "é",
+        "\u202e",
+    ]
+)
 
 
 @given(st.lists(st.one_of(_pieces, st.text(max_size=5)), max_size=30).map("".join))
@@ -116,8 +152,9 @@ def test_output_is_always_what_nh3_allows(text):
     assert nh3.is_html(html) or not html or "<" not in html
 
 
-@pytest.mark.parametrize("unit", ['<b a="', "<b a=", "<b a ", "<b\n", "<a href='x' ", "<code>", "  \n",
-                                  "https://e.org/(", "\t\n\n"])
+@pytest.mark.parametrize(
+    "unit", ['<b a="', "<b a=", "<b a ", "<b\n", "<a href='x' ", "<code>", "  \n", "https://e.org/(", "\t\n\n"]
+)
 def test_adversarial_repetitions_render_whole(unit):
     # 20,000-character inputs made of one repeated piece: the patterns have no nested quantifiers,
     # so each is rendered in one pass (pytest-timeout stops the run if one ever backtracks).

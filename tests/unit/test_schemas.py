@@ -20,8 +20,10 @@ def test_text_is_stored_as_typed_name_trimmed():
 
 
 def test_crlf_is_one_character():
-    assert CommentIn(max_body_chars=6).load({"author": "a", "email": "a@example.org",
-                                             "body": "ab\r\ncd\r\n"})["body"] == "ab\ncd\n"
+    assert (
+        CommentIn(max_body_chars=6).load({"author": "a", "email": "a@example.org", "body": "ab\r\ncd\r\n"})["body"]
+        == "ab\ncd\n"
+    )
 
 
 def test_tags_are_stripped_from_the_name():
@@ -53,15 +55,28 @@ def test_http_urls_accepted(url):
     assert load(url=url)["url"] == url
 
 
-@pytest.mark.parametrize(("typed", "stored"), [("www.example.org", "https://www.example.org"),
-                                               ("  example.org/me ", "https://example.org/me")])
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [("www.example.org", "https://www.example.org"), ("  example.org/me ", "https://example.org/me")],
+)
 def test_scheme_less_urls_get_https(typed, stored):
     assert load(url=typed)["url"] == stored
 
 
-@pytest.mark.parametrize("url", ["javascript:alert(1)", "//evil.org", "https://", "http://a b.org",
-                                 "https://user@evil.org", "mailto:a@b.org", "http://intranet",
-                                 "http://1.2.3.4:99999", "http://localhost/"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "javascript:alert(1)",
+        "//evil.org",
+        "https://",
+        "http://a b.org",
+        "https://user@evil.org",
+        "mailto:a@b.org",
+        "http://intranet",
+        "http://1.2.3.4:99999",
+        "http://localhost/",
+    ],
+)
 def test_other_urls_refused(url):
     with pytest.raises(ValidationError) as exc:
         load(url=url)
@@ -74,10 +89,24 @@ def test_max_body_is_configurable():
 
 
 def test_wordpress_form_fields_map_to_json_fields():
-    data = form_to_comment({"author": "T", "email": "t@example.org", "url": "", "comment": "Body",
-                            "comment_parent": "0", "comment_post_ID": "5"})
-    assert data == {"author": "T", "email": "t@example.org", "url": None, "body": "Body", "parent_id": None,
-                    "phone": None}
+    data = form_to_comment(
+        {
+            "author": "T",
+            "email": "t@example.org",
+            "url": "",
+            "comment": "Body",
+            "comment_parent": "0",
+            "comment_post_ID": "5",
+        }
+    )
+    assert data == {
+        "author": "T",
+        "email": "t@example.org",
+        "url": None,
+        "body": "Body",
+        "parent_id": None,
+        "phone": None,
+    }
     assert form_to_comment({"comment_parent": "abc"})["parent_id"] == "abc"
 
 

@@ -19,10 +19,17 @@ def test_defaults(tmp_path):
 
 
 def test_environment_overrides(tmp_path):
-    s = load({"COMMENTQ_INSTANCE_DIR": str(tmp_path), "DATABASE_URL": "postgresql://u@h/db",
-              "REDIS_URL": "redis://127.0.0.1:6379/1", "COMMENTQ_ALLOWED_ORIGINS": "https://a.org/, https://b.org",
-              "COMMENTQ_TRUSTED_PROXIES": "1", "SECRET_KEY": "s3cr3t-value",
-              "COMMENTQ_WEBHOOK_SECRET": "hook-s3cr3t"})
+    s = load(
+        {
+            "COMMENTQ_INSTANCE_DIR": str(tmp_path),
+            "DATABASE_URL": "postgresql://u@h/db",
+            "REDIS_URL": "redis://127.0.0.1:6379/1",
+            "COMMENTQ_ALLOWED_ORIGINS": "https://a.org/, https://b.org",
+            "COMMENTQ_TRUSTED_PROXIES": "1",
+            "SECRET_KEY": "s3cr3t-value",
+            "COMMENTQ_WEBHOOK_SECRET": "hook-s3cr3t",
+        }
+    )
     assert s.database_url == "postgresql+psycopg://u@h/db"
     assert s.broker_url == "redis://127.0.0.1:6379/1"
     assert s.allowed_origins == ("https://a.org", "https://b.org")
@@ -32,8 +39,14 @@ def test_environment_overrides(tmp_path):
 
 
 def test_celery_broker_url_wins(tmp_path):
-    s = load({"COMMENTQ_INSTANCE_DIR": str(tmp_path), "REDIS_URL": "redis://127.0.0.1/0",
-              "CELERY_BROKER_URL": "amqp://guest@127.0.0.1//", "SECRET_KEY": "k"})
+    s = load(
+        {
+            "COMMENTQ_INSTANCE_DIR": str(tmp_path),
+            "REDIS_URL": "redis://127.0.0.1/0",
+            "CELERY_BROKER_URL": "amqp://guest@127.0.0.1//",
+            "SECRET_KEY": "k",
+        }
+    )
     assert s.broker_url.startswith("amqp://")
     assert s.celery["broker_url"].startswith("amqp://")
 

@@ -42,15 +42,36 @@ class Recorder:
 
 
 def test_every_optional_column_reaches_the_submission(tmp_path: Path):
-    path = _write(tmp_path / "blog.csv", [
-        {"AUTHOR": "Ann", "URL": "https://ann.example.org/", "EMAIL": "ann@example.org",
-         "DATE": "2024-05-02T10:00:00Z", "ARTICLE": "Bread", "ARTICLE_TEXT": "How to bake sourdough bread.",
-         "CONTENT": "Second by date, first in the file.", "CLASS": "0"},
-        {"AUTHOR": "Bob", "DATE": "2024-05-01 09:30", "ARTICLE": "Bikes",
-         "CONTENT": "First by date.", "CLASS": "1"},
-        {"AUTHOR": "Cy", "DATE": "2024-05-03T00:00:00+02:00", "ARTICLE": "Bread",
-         "ARTICLE_TEXT": "How to bake sourdough bread.", "CONTENT": "Third.", "CLASS": "0"},
-    ])
+    path = _write(
+        tmp_path / "blog.csv",
+        [
+            {
+                "AUTHOR": "Ann",
+                "URL": "https://ann.example.org/",
+                "EMAIL": "ann@example.org",
+                "DATE": "2024-05-02T10:00:00Z",
+                "ARTICLE": "Bread",
+                "ARTICLE_TEXT": "How to bake sourdough bread.",
+                "CONTENT": "Second by date, first in the file.",
+                "CLASS": "0",
+            },
+            {
+                "AUTHOR": "Bob",
+                "DATE": "2024-05-01 09:30",
+                "ARTICLE": "Bikes",
+                "CONTENT": "First by date.",
+                "CLASS": "1",
+            },
+            {
+                "AUTHOR": "Cy",
+                "DATE": "2024-05-03T00:00:00+02:00",
+                "ARTICLE": "Bread",
+                "ARTICLE_TEXT": "How to bake sourdough bread.",
+                "CONTENT": "Third.",
+                "CLASS": "0",
+            },
+        ],
+    )
     rows = read_rows(path)
     recorder = Recorder()
     evaluate(rows, checks=[recorder])
@@ -66,8 +87,9 @@ def test_every_optional_column_reaches_the_submission(tmp_path: Path):
 
 
 def test_without_optional_columns_rows_are_one_second_apart_in_file_order(tmp_path: Path):
-    path = _write(tmp_path / "plain.csv", [{"CONTENT": f"row {n}", "CLASS": "0"} for n in range(3)],
-                  header=["CONTENT", "CLASS"])
+    path = _write(
+        tmp_path / "plain.csv", [{"CONTENT": f"row {n}", "CLASS": "0"} for n in range(3)], header=["CONTENT", "CLASS"]
+    )
     recorder = Recorder()
     evaluate(read_rows(path), checks=[recorder])
     times = [s.created_at for s in recorder.seen]
@@ -76,14 +98,18 @@ def test_without_optional_columns_rows_are_one_second_apart_in_file_order(tmp_pa
 
 
 def test_a_bad_or_missing_date_is_a_clear_error_naming_the_line(tmp_path: Path):
-    path = _write(tmp_path / "bad.csv", [{"CONTENT": "ok", "CLASS": "0", "DATE": "2024-01-01"},
-                                         {"CONTENT": "ok", "CLASS": "0", "DATE": "yesterday"}])
+    path = _write(
+        tmp_path / "bad.csv",
+        [{"CONTENT": "ok", "CLASS": "0", "DATE": "2024-01-01"}, {"CONTENT": "ok", "CLASS": "0", "DATE": "yesterday"}],
+    )
     with pytest.raises(CorpusError, match="line 3: DATE 'yesterday'"):
         read_rows(path)
     result = CliRunner().invoke(spam, ["evaluate", str(path)])
     assert result.exit_code != 0 and "line 3" in result.output and "Traceback" not in result.output
-    partial = _write(tmp_path / "partial.csv", [{"CONTENT": "ok", "CLASS": "0", "DATE": "2024-01-01"},
-                                                {"CONTENT": "ok", "CLASS": "0", "DATE": ""}])
+    partial = _write(
+        tmp_path / "partial.csv",
+        [{"CONTENT": "ok", "CLASS": "0", "DATE": "2024-01-01"}, {"CONTENT": "ok", "CLASS": "0", "DATE": ""}],
+    )
     with pytest.raises(CorpusError, match="line 3: no DATE"):
         read_rows(partial)
     # An empty DATE column is no DATE column: file order.
@@ -116,23 +142,35 @@ def test_date_windows_behave_as_in_production(tmp_path: Path):
 
     def rows(dates: list[str]) -> list[dict]:
         ends = ["", " Thanks.", " Cheers."]
-        return [{"CONTENT": text + ends[n], "CLASS": "0", "EMAIL": f"p{n}@example.org", "AUTHOR": f"P{n}",
-                 "URL": f"https://p{n}.example.org/", "DATE": d} for n, d in enumerate(dates)]
+        return [
+            {
+                "CONTENT": text + ends[n],
+                "CLASS": "0",
+                "EMAIL": f"p{n}@example.org",
+                "AUTHOR": f"P{n}",
+                "URL": f"https://p{n}.example.org/",
+                "DATE": d,
+            }
+            for n, d in enumerate(dates)
+        ]
 
     close = tmp_path / "close.csv"
     spread = tmp_path / "spread.csv"
-    evaluate(read_rows(_write(tmp_path / "c.csv", rows(["2024-03-01T10:00", "2024-03-01T10:20",
-                                                         "2024-03-01T10:40"]))), rows_out=close)
-    evaluate(read_rows(_write(tmp_path / "s.csv", rows(["2024-03-01", "2024-03-08", "2024-03-15"]))),
-             rows_out=spread)
+    evaluate(
+        read_rows(_write(tmp_path / "c.csv", rows(["2024-03-01T10:00", "2024-03-01T10:20", "2024-03-01T10:40"]))),
+        rows_out=close,
+    )
+    evaluate(read_rows(_write(tmp_path / "s.csv", rows(["2024-03-01", "2024-03-08", "2024-03-15"]))), rows_out=spread)
     assert list(csv.DictReader(close.open(encoding="utf-8")))[2]["duplicates_verdict"] == "hold"
     assert list(csv.DictReader(spread.open(encoding="utf-8")))[2]["duplicates_verdict"] == "pass"
 
 
 def test_article_separates_exact_duplicates(tmp_path: Path):
     """The same sender may post the same short text on two articles; on one article it is a repeat."""
-    rows = [{"CONTENT": "Thanks, this helped!", "CLASS": "0", "EMAIL": "e@example.org", "ARTICLE": a}
-            for a in ("one", "two", "two")]
+    rows = [
+        {"CONTENT": "Thanks, this helped!", "CLASS": "0", "EMAIL": "e@example.org", "ARTICLE": a}
+        for a in ("one", "two", "two")
+    ]
     out = tmp_path / "rows.csv"
     evaluate(read_rows(_write(tmp_path / "x.csv", rows)), rows_out=out)
     verdicts = [r["duplicates_verdict"] for r in csv.DictReader(out.open(encoding="utf-8"))]
@@ -142,11 +180,21 @@ def test_article_separates_exact_duplicates(tmp_path: Path):
 def test_url_column_is_the_website_reputation_reads(tmp_path: Path):
     """With --learn a moderator marks the first comment spam; a later one from a different email but
     the same website is then spam by reputation, one from another website is not."""
-    rows = [{"CONTENT": PITCH, "CLASS": "1", "EMAIL": "a@example.org", "URL": "https://pills.example.com/"},
-            {"CONTENT": "Nice photos of the bridge.", "CLASS": "1", "EMAIL": "b@example.org",
-             "URL": "https://pills.example.com"},
-            {"CONTENT": "Nice photos of the bridge!", "CLASS": "0", "EMAIL": "c@example.org",
-             "URL": "https://carol.example.net/"}]
+    rows = [
+        {"CONTENT": PITCH, "CLASS": "1", "EMAIL": "a@example.org", "URL": "https://pills.example.com/"},
+        {
+            "CONTENT": "Nice photos of the bridge.",
+            "CLASS": "1",
+            "EMAIL": "b@example.org",
+            "URL": "https://pills.example.com",
+        },
+        {
+            "CONTENT": "Nice photos of the bridge!",
+            "CLASS": "0",
+            "EMAIL": "c@example.org",
+            "URL": "https://carol.example.net/",
+        },
+    ]
     out = tmp_path / "rows.csv"
     evaluate(read_rows(_write(tmp_path / "x.csv", rows)), rows_out=out, learn=True, retrain_every=100)
     got = list(csv.DictReader(out.open(encoding="utf-8")))
@@ -156,11 +204,19 @@ def test_url_column_is_the_website_reputation_reads(tmp_path: Path):
 
 
 def test_rows_out_has_each_rows_outcome_and_every_checks_verdict(tmp_path: Path):
-    path = _write(tmp_path / "x.csv", [
-        {"AUTHOR": "a", "CONTENT": "Check out my new channel and subscribe!! http://bit.ly/x", "CLASS": "1"},
-        {"AUTHOR": "b", "CONTENT": "Thanks for the clear summary of where the talks will take place.", "CLASS": "0"},
-        {"AUTHOR": "c", "CONTENT": "", "CLASS": "0"},
-    ], header=["AUTHOR", "CONTENT", "CLASS"])
+    path = _write(
+        tmp_path / "x.csv",
+        [
+            {"AUTHOR": "a", "CONTENT": "Check out my new channel and subscribe!! http://bit.ly/x", "CLASS": "1"},
+            {
+                "AUTHOR": "b",
+                "CONTENT": "Thanks for the clear summary of where the talks will take place.",
+                "CLASS": "0",
+            },
+            {"AUTHOR": "c", "CONTENT": "", "CLASS": "0"},
+        ],
+        header=["AUTHOR", "CONTENT", "CLASS"],
+    )
     out = tmp_path / "out.csv"
     result = CliRunner().invoke(spam, ["evaluate", str(path), "--rows", str(out)])
     assert result.exit_code == 0, result.output
@@ -181,23 +237,39 @@ def test_rows_out_has_each_rows_outcome_and_every_checks_verdict(tmp_path: Path)
 
 def _small_corpus(path: Path) -> Path:
     """A tiny training corpus (three sources) so that a retrain takes a fraction of a second."""
-    hams = ["Thanks, the second step fixed it for me.", "I disagree with the point about the timeline.",
-            "Could you share the source for the figure?", "Lovely writing, I read it twice.",
-            "My bike has the same problem with the chain.", "The map in the third section is wrong."]
-    spams = ["Buy cheap watches online now, free shipping", "Earn money from home, click my profile",
-             "Best casino bonus, sign up today and win", "Cheap followers and likes, order now",
-             "Discount replica bags, order today", "Win a free phone, reply with your address"]
+    hams = [
+        "Thanks, the second step fixed it for me.",
+        "I disagree with the point about the timeline.",
+        "Could you share the source for the figure?",
+        "Lovely writing, I read it twice.",
+        "My bike has the same problem with the chain.",
+        "The map in the third section is wrong.",
+    ]
+    spams = [
+        "Buy cheap watches online now, free shipping",
+        "Earn money from home, click my profile",
+        "Best casino bonus, sign up today and win",
+        "Cheap followers and likes, order now",
+        "Discount replica bags, order today",
+        "Win a free phone, reply with your address",
+    ]
     path.mkdir(exist_ok=True)
     for n in range(3):
-        _write(path / f"src{n}.csv", [{"CONTENT": t, "CLASS": "0"} for t in hams[n * 2:n * 2 + 2]]
-               + [{"CONTENT": t, "CLASS": "1"} for t in spams[n * 2:n * 2 + 2]], header=["CONTENT", "CLASS"])
+        _write(
+            path / f"src{n}.csv",
+            [{"CONTENT": t, "CLASS": "0"} for t in hams[n * 2 : n * 2 + 2]]
+            + [{"CONTENT": t, "CLASS": "1"} for t in spams[n * 2 : n * 2 + 2]],
+            header=["CONTENT", "CLASS"],
+        )
     return path
 
 
-ZORA = ["Book your aura reading with Madame Zora, crystal healing sessions this week",
-        "Madame Zora aura reading and crystal healing, book sessions now",
-        "Crystal healing with Madame Zora: aura reading sessions, book today",
-        "Aura reading by Madame Zora, crystal healing sessions available"]
+ZORA = [
+    "Book your aura reading with Madame Zora, crystal healing sessions this week",
+    "Madame Zora aura reading and crystal healing, book sessions now",
+    "Crystal healing with Madame Zora: aura reading sessions, book today",
+    "Aura reading by Madame Zora, crystal healing sessions available",
+]
 
 
 def test_learn_replays_moderators_retrains_and_prints_a_learning_curve(tmp_path: Path):
@@ -205,12 +277,27 @@ def test_learn_replays_moderators_retrains_and_prints_a_learning_curve(tmp_path:
     rows = []
     for n in range(12):  # Zora's pitches (spam) among ordinary readers' comments (ham)
         rows.append({"AUTHOR": f"z{n}", "CONTENT": f"{ZORA[n % 4]} {n}", "CLASS": "1"})
-        rows.append({"AUTHOR": f"r{n}", "CONTENT": f"Reader comment number {n}: the recipe worked for me.",
-                     "CLASS": "0"})
+        rows.append(
+            {"AUTHOR": f"r{n}", "CONTENT": f"Reader comment number {n}: the recipe worked for me.", "CLASS": "0"}
+        )
     path = _write(tmp_path / "stream.csv", rows, header=["AUTHOR", "CONTENT", "CLASS"])
     out = tmp_path / "rows.csv"
-    result = CliRunner().invoke(spam, ["evaluate", str(path), "--learn", "--retrain-every", "2", "--slices", "4",
-                                       "--corpus", str(corpus), "--rows", str(out)])
+    result = CliRunner().invoke(
+        spam,
+        [
+            "evaluate",
+            str(path),
+            "--learn",
+            "--retrain-every",
+            "2",
+            "--slices",
+            "4",
+            "--corpus",
+            str(corpus),
+            "--rows",
+            str(out),
+        ],
+    )
     assert result.exit_code == 0, result.output
     summary = json.loads(result.output)
     learning = summary["learning"]
@@ -225,14 +312,18 @@ def test_learn_replays_moderators_retrains_and_prints_a_learning_curve(tmp_path:
     versions = [r["MODEL"] for r in got]
     assert versions[0] == c.shipped_model().version and versions[-1] == learning["final_model_version"]
     assert len(set(versions)) >= 2
-    labelled = [(r.text, r.label) for r in read_rows(path)
-                if next(g for g in got if g["LINE"] == str(r.line))["STATUS"] != "published"]
+    labelled = [
+        (r.text, r.label)
+        for r in read_rows(path)
+        if next(g for g in got if g["LINE"] == str(r.line))["STATUS"] != "published"
+    ]
     base = c.read_sources([corpus])
     texts, labels = [t for t, _ in labelled], [y for _, y in labelled]
     # Replaying the same labels in the same order reproduces a model of the final version.
     at = learning["retrains"] * 2
-    final = c.retrain_with(texts[:at], labels[:at], last_example_id=at, base=base,
-                           calibration=c.shipped_model().calibration)
+    final = c.retrain_with(
+        texts[:at], labels[:at], last_example_id=at, base=base, calibration=c.shipped_model().calibration
+    )
     assert final.version == learning["final_model_version"]
     untaught = c.retrain_with([], [], base=base, calibration=c.shipped_model().calibration)
     probe = "Madame Zora offers aura reading and crystal healing, book now"
@@ -241,11 +332,27 @@ def test_learn_replays_moderators_retrains_and_prints_a_learning_curve(tmp_path:
 
 def test_learn_keeps_the_contract_figures(tmp_path: Path):
     corpus = _small_corpus(tmp_path / "corpus")
-    path = _write(tmp_path / "x.csv", [{"CONTENT": f"{ZORA[n % 4]} {n}", "CLASS": "1"} for n in range(4)],
-                  header=["CONTENT", "CLASS"])
+    path = _write(
+        tmp_path / "x.csv",
+        [{"CONTENT": f"{ZORA[n % 4]} {n}", "CLASS": "1"} for n in range(4)],
+        header=["CONTENT", "CLASS"],
+    )
     result = evaluate(read_rows(path), learn=True, retrain_every=1, slices=2, corpus=[corpus])
-    for key in ("rows", "spam", "ham", "spam_published", "spam_held", "spam_rejected", "ham_published",
-                "ham_held", "ham_rejected", "precision", "recall", "f1", "false_positive_rate"):
+    for key in (
+        "rows",
+        "spam",
+        "ham",
+        "spam_published",
+        "spam_held",
+        "spam_rejected",
+        "ham_published",
+        "ham_held",
+        "ham_rejected",
+        "precision",
+        "recall",
+        "f1",
+        "false_positive_rate",
+    ):
         assert key in result and key in result["learning"]["curve"][0]
     assert result["rows"] == 4 and len(result["learning"]["curve"]) == 2
 

@@ -14,9 +14,14 @@ from service.settings import load
 
 
 def add(session, article, body, parent=None, when=None):  # noqa: ANN001, ANN201
-    comment = store.create_comment(session, article, {"author": f"R{body}", "email": "r@example.org",
-                                                      "body": body, "parent_id": parent},
-                                   ip=None, user_agent=None, request_id=None)
+    comment = store.create_comment(
+        session,
+        article,
+        {"author": f"R{body}", "email": "r@example.org", "body": body, "parent_id": parent},
+        ip=None,
+        user_agent=None,
+        request_id=None,
+    )
     if when is not None:
         comment.created_at = when
     assert store.publish(session, comment, (Status.RECEIVED,), action="publish", actor="check:test")
@@ -78,8 +83,10 @@ def test_thread_depth_is_a_setting(tmp_path, unit_app, article):
             seen = list(walk(page.items))
             assert len(seen) == 11 and max(level for _, level in seen) == depth
     assert load({"COMMENTQ_INSTANCE_DIR": str(tmp_path), "SECRET_KEY": "x"}).thread_depth == 5
-    assert load({"COMMENTQ_INSTANCE_DIR": str(tmp_path), "SECRET_KEY": "x",
-                 "COMMENTQ_THREAD_DEPTH": "3"}).thread_depth == 3
+    assert (
+        load({"COMMENTQ_INSTANCE_DIR": str(tmp_path), "SECRET_KEY": "x", "COMMENTQ_THREAD_DEPTH": "3"}).thread_depth
+        == 3
+    )
     with pytest.raises(ValueError, match="COMMENTQ_THREAD_DEPTH"):
         load({"COMMENTQ_INSTANCE_DIR": str(tmp_path), "SECRET_KEY": "x", "COMMENTQ_THREAD_DEPTH": "0"})
 
@@ -102,8 +109,7 @@ def test_a_removed_comments_replies_stay_in_their_thread(client, unit_app, artic
     assert "in reply to a removed comment" in html
 
 
-def test_replies_to_a_removed_top_level_comment_become_top_level_without_a_dangling_parent(
-        client, unit_app, article):
+def test_replies_to_a_removed_top_level_comment_become_top_level_without_a_dangling_parent(client, unit_app, article):
     with unit_app.extensions["db"].session() as session:
         art = store.get_article(session, article)
         a = add(session, art, "A")
@@ -115,8 +121,12 @@ def test_replies_to_a_removed_top_level_comment_become_top_level_without_a_dangl
 
 
 def test_article_put_changes_only_what_it_is_given(runner, unit_app):
-    assert runner.invoke(["article", "put", "p", "--title", "T", "--url", "https://blog.example.org/p/",
-                          "--closed"]).exit_code == 0
+    assert (
+        runner.invoke(
+            ["article", "put", "p", "--title", "T", "--url", "https://blog.example.org/p/", "--closed"]
+        ).exit_code
+        == 0
+    )
     result = runner.invoke(["article", "put", "p", "--title", "T2"])
     assert result.exit_code == 0, result.output
     assert "closed" in result.output

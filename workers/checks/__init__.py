@@ -24,5 +24,19 @@ from workers.checks.wordlists import WordLists
 def default_checks() -> list[Check]:
     from workers.checks.classifier import Classifier  # the model module imports checks.text
 
-    return [Validation(), Honeypot(), WordLists(), Links(), Author(), Relevance(), DisallowedKeys(), Duplicates(),
-            Flood(), SharedWebsite(), Reputation(), Noise(), Promotion(), Classifier()]
+    return [
+        Validation(),
+        Honeypot(),
+        WordLists(),
+        Links(),
+        Author(),
+        Relevance(),
+        DisallowedKeys(),
+        Duplicates(),
+        Flood(),
+        SharedWebsite(),
+        Reputation(),
+        Noise(),
+        Promotion(),
+        Classifier(),
+    ]

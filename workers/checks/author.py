@@ -42,15 +42,21 @@ class Author:
         name_why = commercial_name(author)
         site_why = commercial_host(website) if website else None
         if name_why and site_why:
-            return Verdict(self.name, SPAM, 0.9, f"a commercial name ({name_why}) with a commercial website "
-                                                 f"({site_why})", tags=_HEURISTIC)
+            return Verdict(
+                self.name,
+                SPAM,
+                0.9,
+                f"a commercial name ({name_why}) with a commercial website ({site_why})",
+                tags=_HEURISTIC,
+            )
         if name_why:
             return Verdict(self.name, HOLD, 0.7, f"the name reads as an advert: {name_why}", tags=_EVIDENCE)
         if name_is_url(author):
             return Verdict(self.name, HOLD, 0.7, "the name is a web address", tags=_EVIDENCE)
         if site_why:
-            return Verdict(self.name, HOLD, 0.6, f"the website is a commercial-keyword site: {site_why}",
-                           tags=_EVIDENCE)
+            return Verdict(
+                self.name, HOLD, 0.6, f"the website is a commercial-keyword site: {site_why}", tags=_EVIDENCE
+            )
         return Verdict(self.name, PASS, 0.0, "name, email and website look ordinary")
 
 
@@ -63,11 +69,16 @@ class SharedWebsite:
             return Verdict(self.name, PASS, 0.0, "no website that identifies a site")
         cfg = ctx.config
         now = sub.created_at or datetime.now(UTC)
-        senders = ctx.history.website_senders(key, since=now - timedelta(seconds=cfg.near_window),
-                                              email=sub.email or "", exclude_id=sub.id)
+        senders = ctx.history.website_senders(
+            key, since=now - timedelta(seconds=cfg.near_window), email=sub.email or "", exclude_id=sub.id
+        )
         hours = max(1, int(cfg.near_window // 3600))
         if senders >= cfg.website_senders_hold:
-            return Verdict(self.name, HOLD, min(1.0, senders / (2 * cfg.website_senders_hold)),
-                           f"{senders} other senders gave the website {key} in the last {hours} hour(s)",
-                           tags=_EVIDENCE)
+            return Verdict(
+                self.name,
+                HOLD,
+                min(1.0, senders / (2 * cfg.website_senders_hold)),
+                f"{senders} other senders gave the website {key} in the last {hours} hour(s)",
+                tags=_EVIDENCE,
+            )
         return Verdict(self.name, PASS, 0.0, f"{senders} other sender(s) gave this website recently")

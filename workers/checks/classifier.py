@@ -66,10 +66,22 @@ class Classifier:
             words = explain(model, text, kept=kept)
             why = f"; strongest signals: {', '.join(repr(w) for w in words)}" if words else ""
             verdict = SPAM if p >= cfg.classifier_spam or p >= cfg.classifier_reject else HOLD
-            return Verdict(self.name, verdict, round(p, 4), f"spam probability {p:.2f}{why}", model.version,
-                           tags=_CERTAIN if p >= cfg.classifier_reject else frozenset())
-        return Verdict(self.name, PASS, round(p, 4), f"spam probability {p:.2f}", model.version,
-                       tags=_CLEAR_HAM if p < cfg.classifier_ham else frozenset())
+            return Verdict(
+                self.name,
+                verdict,
+                round(p, 4),
+                f"spam probability {p:.2f}{why}",
+                model.version,
+                tags=_CERTAIN if p >= cfg.classifier_reject else frozenset(),
+            )
+        return Verdict(
+            self.name,
+            PASS,
+            round(p, 4),
+            f"spam probability {p:.2f}",
+            model.version,
+            tags=_CLEAR_HAM if p < cfg.classifier_ham else frozenset(),
+        )
 
 
 _CERTAIN = frozenset({CERTAIN})

@@ -37,8 +37,11 @@ _WEAK = frozenset({WEAK})
 def load_keys(path: Path = KEYS) -> frozenset[str]:
     """The keys as space-joined folded words (phrases of more than ``MAX_WORDS`` words are dropped)."""
     lines = path.read_text(encoding="utf-8").splitlines()
-    return frozenset(x for x in (" ".join(line.split()) for line in lines if not line.startswith("#"))
-                     if x and x.count(" ") < MAX_WORDS)
+    return frozenset(
+        x
+        for x in (" ".join(line.split()) for line in lines if not line.startswith("#"))
+        if x and x.count(" ") < MAX_WORDS
+    )
 
 
 @bytes_lru(8 * MB)  # keyed on whole comment texts: bounded by bytes (issue 11)

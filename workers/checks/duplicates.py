@@ -41,28 +41,44 @@ class Duplicates:
             email = (sub.email or "").lower()
             author = (sub.author or "").strip().casefold()
             short = len(body.split()) <= SHORT_WORDS
-            mine = [s for s in senders if (email and s.email.lower() == email)
-                    or (not short and author and s.author.strip().casefold() == author)]
+            mine = [
+                s
+                for s in senders
+                if (email and s.email.lower() == email)
+                or (not short and author and s.author.strip().casefold() == author)
+            ]
             if any(s.parent_id == sub.parent_id for s in mine):
                 return Verdict(self.name, SPAM, 1.0, "the same sender already posted this text on this article")
             if mine and not short:
                 return Verdict(self.name, HOLD, 0.6, "the same sender posted this text as a reply to another comment")
             if not mine and not short and payload:
-                return Verdict(self.name, HOLD, 0.6,
-                               f"the same text was already posted on this article by {len(senders)} other sender(s)")
+                return Verdict(
+                    self.name,
+                    HOLD,
+                    0.6,
+                    f"the same text was already posted on this article by {len(senders)} other sender(s)",
+                )
         mine = shingles_of(body)
         if len(mine) < MIN_SHINGLES:
             return Verdict(self.name, PASS, 0.0, "no earlier copy from this sender")
         if ctx.history.near_spam(mine, cfg.near_threshold, cfg.near_candidates):
             return Verdict(self.name, SPAM, 0.95, "nearly the same text as a comment a moderator marked spam")
         now = sub.created_at or datetime.now(UTC)
-        copies = ctx.history.near_copies(mine, now - timedelta(seconds=cfg.near_window), sub.id,
-                                         cfg.near_threshold, cfg.near_candidates, len(body))
+        copies = ctx.history.near_copies(
+            mine, now - timedelta(seconds=cfg.near_window), sub.id, cfg.near_threshold, cfg.near_candidates, len(body)
+        )
         if copies >= cfg.near_hold and payload:
-            return Verdict(self.name, HOLD, 0.7, f"{copies} near-copies of this text posted in the last "
-                                                 f"{max(1, int(cfg.near_window // 3600))} hour(s)")
+            return Verdict(
+                self.name,
+                HOLD,
+                0.7,
+                f"{copies} near-copies of this text posted in the last {max(1, int(cfg.near_window // 3600))} hour(s)",
+            )
         if copies >= cfg.near_hold:
             return Verdict(self.name, PASS, 0.5, f"{copies} near-copies recently, but no link or website to gain")
-        return Verdict(self.name, PASS, min(1.0, copies / max(1, cfg.near_hold)),
-                       f"{copies} near-cop{'y' if copies == 1 else 'ies'} recently" if copies
-                       else "no earlier copy")
+        return Verdict(
+            self.name,
+            PASS,
+            min(1.0, copies / max(1, cfg.near_hold)),
+            f"{copies} near-cop{'y' if copies == 1 else 'ies'} recently" if copies else "no earlier copy",
+        )

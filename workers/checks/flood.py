@@ -40,10 +40,15 @@ class Flood:
             return Verdict(self.name, PASS, 0.0, "not checked offline")
         limit, window = parse_limit(ctx.config.flood_limit)
         now = sub.created_at or datetime.now(UTC)
-        earlier = ctx.history.recent_count(ip=sub.ip, email=sub.email, since=now - timedelta(seconds=window),
-                                           exclude_id=sub.id)
+        earlier = ctx.history.recent_count(
+            ip=sub.ip, email=sub.email, since=now - timedelta(seconds=window), exclude_id=sub.id
+        )
         if earlier >= limit:
-            return Verdict(self.name, HOLD, min(1.0, earlier / (2 * limit)),
-                           f"{earlier} earlier comment(s) from this IP address or email in the last "
-                           f"{_span(window)} (limit: {ctx.config.flood_limit})")
+            return Verdict(
+                self.name,
+                HOLD,
+                min(1.0, earlier / (2 * limit)),
+                f"{earlier} earlier comment(s) from this IP address or email in the last "
+                f"{_span(window)} (limit: {ctx.config.flood_limit})",
+            )
         return Verdict(self.name, PASS, earlier / max(1, limit), f"{earlier} recent comment(s) from this sender")

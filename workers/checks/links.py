@@ -38,7 +38,9 @@ __all__ = ["Links", "matches_domain", "SHORTENERS"]
 # appear only in spam (docs/checks.md). Both are anchored to a query or path separator and have no
 # nested repetition: linear in the link's length.
 REFERRAL = re.compile(r"(?i)[?&](?:ref|refid|referral|aff|affid|affiliate|partner|invite|promo)=|/(?:ref|aff|invite)/")
-REDIRECTOR = re.compile(r"(?i)^(?:https?://)?(?:www\.)?google\.[a-z.]+/url\?|[?&](?:url|u|q|target|redirect|dest)=https?")
+REDIRECTOR = re.compile(
+    r"(?i)^(?:https?://)?(?:www\.)?google\.[a-z.]+/url\?|[?&](?:url|u|q|target|redirect|dest)=https?"
+)
 REFERENCE = frozenset({"reference-links"})
 AGAINST = frozenset({EVIDENCE})
 
@@ -80,20 +82,26 @@ class Links:
         if any(REFERRAL.search(u) for u in urls):
             return Verdict(self.name, HOLD, 0.7, "a link carries a referral or affiliate code", tags=AGAINST)
         if any(REDIRECTOR.search(u) for u in urls):
-            return Verdict(self.name, HOLD, 0.7, "a link goes through a redirector that hides its destination",
-                           tags=AGAINST)
+            return Verdict(
+                self.name, HOLD, 0.7, "a link goes through a redirector that hides its destination", tags=AGAINST
+            )
         selling = [why for h in hosts if (why := commercial_host(h))]
         if selling:
-            return Verdict(self.name, HOLD, 0.7, f"links to a commercial-keyword site: {', '.join(selling[:3])}",
-                           tags=AGAINST)
+            return Verdict(
+                self.name, HOLD, 0.7, f"links to a commercial-keyword site: {', '.join(selling[:3])}", tags=AGAINST
+            )
         own = host_of(sub.article_url)
         neutral = [h for h in hosts if is_neutral(h, own)]
         n = len(found)
         if n >= ctx.config.links_hold:
             reference = bool(hosts) and len(neutral) == len(hosts)
-            return Verdict(self.name, HOLD, min(1.0, n / 10),
-                           f"{n} links (holds at {ctx.config.links_hold} or more)"
-                           + ("; all to reference or news sites" if reference else ""),
-                           tags=REFERENCE if reference else frozenset())
+            return Verdict(
+                self.name,
+                HOLD,
+                min(1.0, n / 10),
+                f"{n} links (holds at {ctx.config.links_hold} or more)"
+                + ("; all to reference or news sites" if reference else ""),
+                tags=REFERENCE if reference else frozenset(),
+            )
         kind = "to reference or news sites" if len(neutral) == len(hosts) else "to ordinary sites"
         return Verdict(self.name, PASS, 0.0, f"{n} link(s) {kind}: {', '.join(hosts[:3])}")

@@ -40,13 +40,21 @@ def _counts(text: str) -> tuple[int, int, int, int]:
     ``bytes.translate``, a C loop; only the others cost one predicate call each."""
     raw = text.encode("ascii", "ignore")
     n = len(raw)
-    counts = (n - len(raw.translate(None, _ALPHA)), n - len(raw.translate(None, _UPPER)),
-              n - len(raw.translate(None, _SPACE)), n - len(raw.translate(None, _DIGIT)))
+    counts = (
+        n - len(raw.translate(None, _ALPHA)),
+        n - len(raw.translate(None, _UPPER)),
+        n - len(raw.translate(None, _SPACE)),
+        n - len(raw.translate(None, _DIGIT)),
+    )
     if n == len(text):
         return counts
     rest = text.translate(_DROP_ASCII)
-    return (counts[0] + sum(map(str.isalpha, rest)), counts[1] + sum(map(str.isupper, rest)),
-            counts[2] + sum(map(str.isspace, rest)), counts[3] + sum(map(str.isdigit, rest)))
+    return (
+        counts[0] + sum(map(str.isalpha, rest)),
+        counts[1] + sum(map(str.isupper, rest)),
+        counts[2] + sum(map(str.isspace, rest)),
+        counts[3] + sum(map(str.isdigit, rest)),
+    )
 
 
 def measure(text: str) -> tuple[int, float, int, float]:
@@ -73,8 +81,14 @@ class Noise:
         if len(text) >= 20 and symbols >= cfg.symbols_ratio:
             return Verdict(self.name, HOLD, symbols, f"mostly symbols: {symbols:.0%} of the visible characters")
         if letters >= cfg.noise_min_letters and caps >= cfg.caps_ratio and runs >= 1:
-            return Verdict(self.name, HOLD, caps, f"shouting: {caps:.0%} capitals and {runs} punctuation run(s)",
-                           tags=frozenset({WEAK}))
+            return Verdict(
+                self.name,
+                HOLD,
+                caps,
+                f"shouting: {caps:.0%} capitals and {runs} punctuation run(s)",
+                tags=frozenset({WEAK}),
+            )
         score = max(caps if letters >= cfg.noise_min_letters else 0.0, symbols)
-        return Verdict(self.name, PASS, round(score, 3),
-                       f"{caps:.0%} capitals, {runs} punctuation run(s), {symbols:.0%} symbols")
+        return Verdict(
+            self.name, PASS, round(score, 3), f"{caps:.0%} capitals, {runs} punctuation run(s), {symbols:.0%} symbols"
+        )

@@ -126,8 +126,14 @@ def _parsed(expression: str) -> list | None:
     return None if parsed.state.flags & ~re.UNICODE else parsed.data
 
 
-_CATEGORIES = {"CATEGORY_DIGIT": r"\d", "CATEGORY_NOT_DIGIT": r"\D", "CATEGORY_SPACE": r"\s",
-               "CATEGORY_NOT_SPACE": r"\S", "CATEGORY_WORD": r"\w", "CATEGORY_NOT_WORD": r"\W"}
+_CATEGORIES = {
+    "CATEGORY_DIGIT": r"\d",
+    "CATEGORY_NOT_DIGIT": r"\D",
+    "CATEGORY_SPACE": r"\s",
+    "CATEGORY_NOT_SPACE": r"\S",
+    "CATEGORY_WORD": r"\w",
+    "CATEGORY_NOT_WORD": r"\W",
+}
 
 
 def _class_items(sre, items: list) -> set[str] | None:  # noqa: ANN001
@@ -236,8 +242,9 @@ class PhraseSet:
     def __init__(self, expressions: list[str]) -> None:
         self.patterns = tuple(re.compile(e) for e in expressions)
         self.prefixes = tuple(prefixes_of(e) for e in expressions)
-        self.first_classes = tuple(first_class_of(e) if p is None else None
-                                   for e, p in zip(expressions, self.prefixes, strict=True))
+        self.first_classes = tuple(
+            first_class_of(e) if p is None else None for e, p in zip(expressions, self.prefixes, strict=True)
+        )
         self.always: frozenset[int] = frozenset()  # phrases without needles: searched every time
         self.by_needle: dict[str, frozenset[int]] = {}
         for i, expression in enumerate(expressions):
@@ -284,5 +291,3 @@ def _occurrences(text: str, strings: frozenset[str], end: int) -> set[int]:
             found.add(at)
             at = text.find(s, at + 1)
     return found
-
-

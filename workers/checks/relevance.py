@@ -50,7 +50,7 @@ PRAISE = re.compile(r"""(?x)\b(?:
 )\b""")
 
 # Common words and the vocabulary of praise itself: what is left after them is what a comment is about.
-STOP = frozenset("""
+_STOP_WORDS = """
 a about above after again against all also am an and any are as at be because been before being below between
 both but by can could did do does doing done down during each even ever every few for from further get got had
 has have having he her here hers him his how i if in into is it its itself just let like me more most much
@@ -67,7 +67,8 @@ loved learned learnt learn bookmark bookmarked bookmarks favorites come came vis
 job looking forward wait waiting many much new regards cheers admin webmaster hello hi hey definitely truly
 quite extremely so topic topics point points tips piece style gem real made make glad happy found find exactly
 wish people more keep up continue provide provided provides know knowledge please blogging
-""".split())  # noqa: SIM905
+"""
+STOP = frozenset(_STOP_WORDS.split())
 WORD = re.compile(r"[^\W\d_]{3,}")
 MAX_LEFT = 4  # content words beyond the praise that still leave a comment "about nothing"
 PAYLOAD_TAGS = frozenset({HEURISTIC})
@@ -124,15 +125,32 @@ class Relevance:
         payload = ([website] if website else []) + hosts
         if not payload:
             return Verdict(self.name, PASS, 0.2, f"generic praise ({praise!r}) without a link or website")
-        selling = [why for h in payload if (why := spam_listed(h) or commercial_host(h) or
-                                            (matches_domain(h, SHORTENERS) and f"{h} (a shortener)"))]
+        selling = [
+            why
+            for h in payload
+            if (why := spam_listed(h) or commercial_host(h) or (matches_domain(h, SHORTENERS) and f"{h} (a shortener)"))
+        ]
         if not selling and sub.url and REFERRAL.search(sub.url):
             selling = [f"{website} (a referral code)"]
         if selling:
-            return Verdict(self.name, SPAM, 0.9, f"generic praise ({praise!r}, {about}) carrying a commercial "
-                                                 f"or spam-list site: {selling[0]}", tags=PAYLOAD_TAGS)
+            return Verdict(
+                self.name,
+                SPAM,
+                0.9,
+                f"generic praise ({praise!r}, {about}) carrying a commercial or spam-list site: {selling[0]}",
+                tags=PAYLOAD_TAGS,
+            )
         if not sub.article_text:
-            return Verdict(self.name, PASS, 0.3, f"generic praise ({praise!r}) with an ordinary link or website; "
-                                                 "no article text to compare")
-        return Verdict(self.name, HOLD, 0.6, f"generic praise ({praise!r}, {about}) carrying a link or website "
-                                             f"({payload[0]})", tags=EVIDENCE_TAGS)
+            return Verdict(
+                self.name,
+                PASS,
+                0.3,
+                f"generic praise ({praise!r}) with an ordinary link or website; no article text to compare",
+            )
+        return Verdict(
+            self.name,
+            HOLD,
+            0.6,
+            f"generic praise ({praise!r}, {about}) carrying a link or website ({payload[0]})",
+            tags=EVIDENCE_TAGS,
+        )

@@ -25,17 +25,27 @@ class Reputation:
 
     def run(self, sub: Submission, ctx: CheckContext) -> Verdict:
         s = ctx.history.standing(email=sub.email, ip=sub.ip, url=website_identity(sub.url), exclude_id=sub.id)
-        bad = [f"{what} marked spam {n} time(s)" for what, n in
-               (("this email", s.spam_email), ("this website", s.spam_url)) if n]
+        bad = [
+            f"{what} marked spam {n} time(s)"
+            for what, n in (("this email", s.spam_email), ("this website", s.spam_url))
+            if n
+        ]
         if bad:
             return Verdict(self.name, SPAM, 1.0, "a moderator marked earlier comments spam: " + "; ".join(bad))
         if s.spam_ip and s.ip_senders < ctx.config.shared_ip_senders:
-            return Verdict(self.name, HOLD, 0.8,
-                           f"a moderator marked {s.spam_ip} earlier comment(s) from this IP address spam")
+            return Verdict(
+                self.name, HOLD, 0.8, f"a moderator marked {s.spam_ip} earlier comment(s) from this IP address spam"
+            )
         if s.approved >= ctx.config.trusted_after:
-            return Verdict(self.name, PASS, 0.0, f"author has {s.approved} published comment(s): trusted",
-                           tags=TRUSTED)
-        shared = (f"; this IP address has spam marks but is shared by {s.ip_senders}+ other published authors"
-                  if s.spam_ip else "")
-        return Verdict(self.name, PASS, 0.0, ("new author" if not s.approved else
-                                              f"author has {s.approved} published comment(s)") + shared)
+            return Verdict(self.name, PASS, 0.0, f"author has {s.approved} published comment(s): trusted", tags=TRUSTED)
+        shared = (
+            f"; this IP address has spam marks but is shared by {s.ip_senders}+ other published authors"
+            if s.spam_ip
+            else ""
+        )
+        return Verdict(
+            self.name,
+            PASS,
+            0.0,
+            ("new author" if not s.approved else f"author has {s.approved} published comment(s)") + shared,
+        )

@@ -25,65 +25,295 @@ from service.linkfinder import host_of as linkfinder_host_of
 DATA = Path(__file__).resolve().parent / "data"
 MAX_LABELS = 5  # the most labels a listed domain has ("ncbi.nlm.nih.gov" has 4)
 
-REFERENCE_HOSTS = frozenset({
-    "wikipedia.org", "wikimedia.org", "wiktionary.org", "wikidata.org", "wikibooks.org", "wikisource.org",
-    "archive.org", "doi.org", "arxiv.org", "acm.org", "ieee.org", "jstor.org", "springer.com",
-    "nature.com", "science.org", "sciencedirect.com", "plos.org", "ncbi.nlm.nih.gov", "nih.gov", "who.int",
-    "europa.eu", "un.org", "gov.uk", "europe.eu", "w3.org", "ietf.org", "rfc-editor.org", "unicode.org",
-    "python.org", "docs.python.org", "pypi.org", "readthedocs.io", "readthedocs.org", "rtfd.io",
-    "github.com", "github.io", "gitlab.com", "bitbucket.org", "codeberg.org", "sourceforge.net",
-    "stackoverflow.com", "stackexchange.com", "superuser.com", "serverfault.com", "askubuntu.com",
-    "mozilla.org", "developer.mozilla.org", "kernel.org", "debian.org", "ubuntu.com", "apache.org",
-    "postgresql.org", "sqlite.org", "rust-lang.org", "go.dev", "golang.org", "nodejs.org", "npmjs.com",
-    "microsoft.com", "learn.microsoft.com", "apple.com", "developer.apple.com", "android.com", "gnu.org",
-    "openstreetmap.org", "gutenberg.org", "creativecommons.org",
-})
+REFERENCE_HOSTS = frozenset(
+    {
+        "wikipedia.org",
+        "wikimedia.org",
+        "wiktionary.org",
+        "wikidata.org",
+        "wikibooks.org",
+        "wikisource.org",
+        "archive.org",
+        "doi.org",
+        "arxiv.org",
+        "acm.org",
+        "ieee.org",
+        "jstor.org",
+        "springer.com",
+        "nature.com",
+        "science.org",
+        "sciencedirect.com",
+        "plos.org",
+        "ncbi.nlm.nih.gov",
+        "nih.gov",
+        "who.int",
+        "europa.eu",
+        "un.org",
+        "gov.uk",
+        "europe.eu",
+        "w3.org",
+        "ietf.org",
+        "rfc-editor.org",
+        "unicode.org",
+        "python.org",
+        "docs.python.org",
+        "pypi.org",
+        "readthedocs.io",
+        "readthedocs.org",
+        "rtfd.io",
+        "github.com",
+        "github.io",
+        "gitlab.com",
+        "bitbucket.org",
+        "codeberg.org",
+        "sourceforge.net",
+        "stackoverflow.com",
+        "stackexchange.com",
+        "superuser.com",
+        "serverfault.com",
+        "askubuntu.com",
+        "mozilla.org",
+        "developer.mozilla.org",
+        "kernel.org",
+        "debian.org",
+        "ubuntu.com",
+        "apache.org",
+        "postgresql.org",
+        "sqlite.org",
+        "rust-lang.org",
+        "go.dev",
+        "golang.org",
+        "nodejs.org",
+        "npmjs.com",
+        "microsoft.com",
+        "learn.microsoft.com",
+        "apple.com",
+        "developer.apple.com",
+        "android.com",
+        "gnu.org",
+        "openstreetmap.org",
+        "gutenberg.org",
+        "creativecommons.org",
+    }
+)
 
-SHORTENERS = frozenset({
-    "bit.ly", "tinyurl.com", "goo.gl", "t.co", "ow.ly", "is.gd", "buff.ly", "adf.ly", "bit.do",
-    "cutt.ly", "rebrand.ly", "shorturl.at", "tiny.cc", "rb.gy", "s.id", "v.gd", "lnkd.in", "shorte.st",
-    "soo.gd", "t.ly", "clck.ru", "qr.ae", "tr.im", "x.co", "bl.ink", "short.io",
-})
+SHORTENERS = frozenset(
+    {
+        "bit.ly",
+        "tinyurl.com",
+        "goo.gl",
+        "t.co",
+        "ow.ly",
+        "is.gd",
+        "buff.ly",
+        "adf.ly",
+        "bit.do",
+        "cutt.ly",
+        "rebrand.ly",
+        "shorturl.at",
+        "tiny.cc",
+        "rb.gy",
+        "s.id",
+        "v.gd",
+        "lnkd.in",
+        "shorte.st",
+        "soo.gd",
+        "t.ly",
+        "clck.ru",
+        "qr.ae",
+        "tr.im",
+        "x.co",
+        "bl.ink",
+        "short.io",
+    }
+)
 
 # Hosts many unrelated people share: a website field of just the host names nobody.
-SHARED_HOSTS = frozenset({
-    "facebook.com", "fb.com", "twitter.com", "x.com", "linkedin.com", "github.com", "gitlab.com",
-    "instagram.com", "youtube.com", "youtu.be", "medium.com", "tiktok.com", "reddit.com", "pinterest.com",
-    "tumblr.com", "blogspot.com", "blogger.com", "wordpress.com", "wix.com", "substack.com",
-    "mastodon.social", "threads.net", "bsky.app", "google.com", "sites.google.com", "about.me",
-    "gmail.com", "outlook.com", "hotmail.com", "yahoo.com", "t.me", "telegram.me", "wa.me",
-})
+SHARED_HOSTS = frozenset(
+    {
+        "facebook.com",
+        "fb.com",
+        "twitter.com",
+        "x.com",
+        "linkedin.com",
+        "github.com",
+        "gitlab.com",
+        "instagram.com",
+        "youtube.com",
+        "youtu.be",
+        "medium.com",
+        "tiktok.com",
+        "reddit.com",
+        "pinterest.com",
+        "tumblr.com",
+        "blogspot.com",
+        "blogger.com",
+        "wordpress.com",
+        "wix.com",
+        "substack.com",
+        "mastodon.social",
+        "threads.net",
+        "bsky.app",
+        "google.com",
+        "sites.google.com",
+        "about.me",
+        "gmail.com",
+        "outlook.com",
+        "hotmail.com",
+        "yahoo.com",
+        "t.me",
+        "telegram.me",
+        "wa.me",
+    }
+)
 
 # Platforms where anyone publishes (the perennial-sources list names them as sources, mostly
 # "generally unreliable"): a link there is where video-comment spam sends readers, so they are not
 # neutral news; neither are the shared hosts above.
-USER_CONTENT = frozenset({
-    "amazon.com", "ancestry.com", "answers.com", "aol.com", "blogger.com", "discogs.com", "facebook.com",
-    "fandom.com", "findagrave.com", "flickr.com", "geni.com", "genius.com", "goodreads.com", "google.com",
-    "imdb.com", "knowyourmeme.com", "last.fm", "linkedin.com", "livejournal.com", "medium.com", "msn.com",
-    "quora.com", "rateyourmusic.com", "reddit.com", "researchgate.net", "scribd.com", "twitter.com",
-    "wordpress.com", "youtube.com", "telegram.com", "familysearch.org", "crunchbase.com", "celebritynetworth.com",
-})
+USER_CONTENT = frozenset(
+    {
+        "amazon.com",
+        "ancestry.com",
+        "answers.com",
+        "aol.com",
+        "blogger.com",
+        "discogs.com",
+        "facebook.com",
+        "fandom.com",
+        "findagrave.com",
+        "flickr.com",
+        "geni.com",
+        "genius.com",
+        "goodreads.com",
+        "google.com",
+        "imdb.com",
+        "knowyourmeme.com",
+        "last.fm",
+        "linkedin.com",
+        "livejournal.com",
+        "medium.com",
+        "msn.com",
+        "quora.com",
+        "rateyourmusic.com",
+        "reddit.com",
+        "researchgate.net",
+        "scribd.com",
+        "twitter.com",
+        "wordpress.com",
+        "youtube.com",
+        "telegram.com",
+        "familysearch.org",
+        "crunchbase.com",
+        "celebritynetworth.com",
+    }
+)
 
 # Words that sell. STRONG: goods whose name alone is the spam (pharmacy, gambling, adult, fake
 # goods, paid links). SELLING: words that make a name or hostname an advert when stuffed with
 # others ("cheap", "best", "buy" + product). Matched as whole words of a name, and in hostnames
 # as hyphen/dot-separated parts or, for STRONG words of 5+ letters, anywhere in a label
 # ("buyviagraonline").
-STRONG = frozenset({
-    "viagra", "cialis", "levitra", "kamagra", "tramadol", "xanax", "valium", "oxycodone", "phentermine",
-    "casino", "casinos", "slots", "poker", "betting", "payday", "porn", "porno", "xxx", "escort", "escorts",
-    "replica", "replicas", "pharmacy", "pills", "backlinks", "backlink", "essays", "hookup", "camgirls",
-    "dating", "singles", "onlyfans", "forex", "steroids", "weightloss",
-})
-SELLING = frozenset({
-    "cheap", "cheapest", "buy", "discount", "discounts", "deal", "deals", "sale", "outlet", "wholesale",
-    "best", "top", "affordable", "online", "free", "shop", "store", "seo", "loan", "loans", "credit",
-    "insurance", "mortgage", "coupon", "coupons", "promo", "jerseys", "followers", "likes", "traffic",
-    "services", "service", "agency", "company", "marketing", "flights", "hotels", "tickets", "bitcoin",
-    "crypto", "investment", "trading", "bonus", "win", "money", "cash", "fast", "instant", "order",
-    "prescription", "meds", "handbags", "louboutin", "ugg", "uggs", "rolex", "watches", "diet",
-})
+STRONG = frozenset(
+    {
+        "viagra",
+        "cialis",
+        "levitra",
+        "kamagra",
+        "tramadol",
+        "xanax",
+        "valium",
+        "oxycodone",
+        "phentermine",
+        "casino",
+        "casinos",
+        "slots",
+        "poker",
+        "betting",
+        "payday",
+        "porn",
+        "porno",
+        "xxx",
+        "escort",
+        "escorts",
+        "replica",
+        "replicas",
+        "pharmacy",
+        "pills",
+        "backlinks",
+        "backlink",
+        "essays",
+        "hookup",
+        "camgirls",
+        "dating",
+        "singles",
+        "onlyfans",
+        "forex",
+        "steroids",
+        "weightloss",
+    }
+)
+SELLING = frozenset(
+    {
+        "cheap",
+        "cheapest",
+        "buy",
+        "discount",
+        "discounts",
+        "deal",
+        "deals",
+        "sale",
+        "outlet",
+        "wholesale",
+        "best",
+        "top",
+        "affordable",
+        "online",
+        "free",
+        "shop",
+        "store",
+        "seo",
+        "loan",
+        "loans",
+        "credit",
+        "insurance",
+        "mortgage",
+        "coupon",
+        "coupons",
+        "promo",
+        "jerseys",
+        "followers",
+        "likes",
+        "traffic",
+        "services",
+        "service",
+        "agency",
+        "company",
+        "marketing",
+        "flights",
+        "hotels",
+        "tickets",
+        "bitcoin",
+        "crypto",
+        "investment",
+        "trading",
+        "bonus",
+        "win",
+        "money",
+        "cash",
+        "fast",
+        "instant",
+        "order",
+        "prescription",
+        "meds",
+        "handbags",
+        "louboutin",
+        "ugg",
+        "uggs",
+        "rolex",
+        "watches",
+        "diet",
+    }
+)
 _STRONG_INSIDE = tuple(sorted(w for w in STRONG if len(w) >= 5))
 _PARTS = re.compile(r"[^a-z0-9]+")
 _WORDS = re.compile(r"[^\W\d_]+")
@@ -149,12 +379,12 @@ def commercial_host(host: str) -> str | None:
     parts = [p for p in _PARTS.split(name) if p]
     strong, selling = commercial_words(parts)
     if strong:
-        return f"{host} (\"{strong[0]}\")"
+        return f'{host} ("{strong[0]}")'
     inside = next((w for w in _STRONG_INSIDE if w in name), None)
     if inside:
-        return f"{host} (\"{inside}\")"
+        return f'{host} ("{inside}")'
     if len(selling) >= 2 or (selling and len(parts) >= 3):
-        return f"{host} (\"{'-'.join(selling)}\")"
+        return f'{host} ("{"-".join(selling)}")'
     return None
 
 
@@ -164,8 +394,11 @@ def is_neutral(host: str, own: str = "") -> bool:
         return True
     if matches_domain(host, REFERENCE_HOSTS):
         return True
-    return bool(matches_domain(host, news_domains()) and not matches_domain(host, USER_CONTENT)
-                and not matches_domain(host, SHARED_HOSTS))
+    return bool(
+        matches_domain(host, news_domains())
+        and not matches_domain(host, USER_CONTENT)
+        and not matches_domain(host, SHARED_HOSTS)
+    )
 
 
 def spam_listed(host: str) -> str | None:
@@ -187,9 +420,9 @@ def commercial_name(name: str) -> str | None:
     words = _WORDS.findall(name.casefold()[:300])
     strong, selling = commercial_words(words)
     if strong:
-        return f"\"{strong[0]}\""
+        return f'"{strong[0]}"'
     if len(selling) >= 2:
-        return f"\"{' '.join(selling)}\""
+        return f'"{" ".join(selling)}"'
     return None
 
 

@@ -24,7 +24,6 @@ _PUNCTUATION = re.compile(r"[^\w\s]")
 LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i"})
 
 
-
 # The longest text the checks match on. NFKC can lengthen a text up to 18 times (U+FDFA), and
 # "\u249b" (⒛) becomes "20."; the forms used for matching are cut here so that no comment, however
 # it expands, costs the checks more than this many characters of work (issue 11). Twice the
@@ -108,7 +107,7 @@ def cut_links(text: str, drop: tuple[Link, ...] | list[Link]) -> str:
     cleaned = clean(text)
     parts, at = [], 0
     for link in drop:
-        parts.append(cleaned[at:link.start])
+        parts.append(cleaned[at : link.start])
         at = link.end
     parts.append(cleaned[at:])
     return " ".join(parts)
@@ -132,7 +131,7 @@ def shingles(text: str, size: int = 3) -> frozenset[int]:
     words = normalised(text).translate(LEET).split()
     if len(words) < size:
         return frozenset({hash(" ".join(words))}) if words else frozenset()
-    return frozenset(hash(" ".join(words[i:i + size])) for i in range(len(words) - size + 1))
+    return frozenset(hash(" ".join(words[i : i + size])) for i in range(len(words) - size + 1))
 
 
 def jaccard(a: frozenset[int], b: frozenset[int]) -> float:
