@@ -146,7 +146,15 @@ def _strip_tags(name: str) -> str:
 def clean_name(name: str) -> str:
     """A name as stored and published: tags stripped, RTL marks removed, outer white space trimmed.
     Also applied to names on their way out, for rows stored before this rule existed."""
-    return _strip_tags(NAME_BIDI_MARKS.sub("", name)).strip()
+    name = NAME_BIDI_MARKS.sub("", name)
+    # Stripping can leave a new tag behind ("3<?<?>>" -> "3<?>"), so strip until nothing changes, as
+    # Django's strip_tags does; every pass that changes the name shortens it, so this ends.
+    for _ in range(len(name) + 1):
+        stripped = _strip_tags(name)
+        if stripped == name:
+            break
+        name = stripped
+    return name.strip()
 
 
 def public_name(name: str) -> str:
