@@ -23,7 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.support import Http, Stack, create_pg_database, drop_pg_database  # noqa: E402
+from tests.support import Http, Stack, create_pg_database, drop_pg_database
 
 
 def pct(values: list[float], q: float) -> float:
@@ -74,7 +74,7 @@ def ham(i: int) -> str:
     return f"{OPENERS[i % 10]} The part about {TOPICS[(i // 10) % 10]} was useful. {CLOSERS[(i // 100) % 10]}"
 
 
-def run(http: Http, slug: str, n: int, offset: int = 0, status_of=None) -> tuple[list[float], list[float]]:  # noqa: ANN001
+def run(http: Http, slug: str, n: int, offset: int = 0, status_of=None) -> tuple[list[float], list[float]]:
     """Time POST -> 202 and POST -> decided. ``status_of`` reads the stored status (own stack: the
     database, so a held comment counts as decided too); otherwise the public view is polled, where a
     held comment stays `pending`."""

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from service.models import Moderator
 
 
-def _create_app():  # noqa: ANN202
+def _create_app():
     from service import create_app
 
     return create_app()

@@ -54,7 +54,7 @@ class Database:
 _READ_ONLY_MARKERS = ("readonly database", "read-only transaction", "read only transaction")
 
 
-def _invalidate_read_only(ctx) -> None:  # noqa: ANN001 - sqlalchemy.engine.ExceptionContext
+def _invalidate_read_only(ctx) -> None:  # sqlalchemy.engine.ExceptionContext
     """Treat "cannot write" like a lost connection: SQLAlchemy then invalidates it (and the pool's
     other connections, opened at the same time), so the next request connects afresh. Without this
     the pool kept read-only connections until the process restarted (issue 11)."""
@@ -81,7 +81,7 @@ def write_probe(engine: Engine, timeout_ms: int = 2000) -> None:
                 conn.exec_driver_sql("PRAGMA busy_timeout=30000")
 
 
-def _sqlite_pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
     # WAL lets the web process read while a worker writes; busy_timeout waits instead of failing.
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")

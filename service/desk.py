@@ -163,7 +163,7 @@ def end_sessions(db: Any, moderator_id: int) -> int:
 
 
 @bp.before_request
-def _guard():  # noqa: ANN202
+def _guard():
     if request.method == "POST":
         _check_csrf()
     if request.endpoint in OPEN_ENDPOINTS:
@@ -220,7 +220,7 @@ def _safe_next(target: str | None, default: str) -> str:
 
 
 @bp.errorhandler(HTTPException)
-def _http_error(exc: HTTPException):  # noqa: ANN202
+def _http_error(exc: HTTPException):
     titles = {400: "Request refused", 401: "Please sign in", 403: "Forbidden", 404: "Not found"}
     return render_template(
         "desk/message.html", title=titles.get(exc.code or 500, exc.name), message=exc.description, status=exc.code
@@ -228,7 +228,7 @@ def _http_error(exc: HTTPException):  # noqa: ANN202
 
 
 @bp.errorhandler(ApiError)
-def _api_error(exc: ApiError):  # noqa: ANN202
+def _api_error(exc: ApiError):
     return render_template(
         "desk/message.html", title="Request refused", message=exc.message, status=exc.status
     ), exc.status
@@ -236,7 +236,7 @@ def _api_error(exc: ApiError):  # noqa: ANN202
 
 # --- sign in / out ----------------------------------------------------------------------------
 @bp.route("/login", methods=["GET", "POST"])
-def login():  # noqa: ANN201
+def login():
     """Exchange a moderator token for a session; the token itself is never stored in the cookie."""
     error = None
     status = 200
@@ -263,7 +263,7 @@ def login():  # noqa: ANN201
 
 
 @bp.post("/logout")
-def logout():  # noqa: ANN201
+def logout():
     """End this session server-side (every copy of the cookie stops working), then clear it."""
     sid = session.get("sid")
     if isinstance(sid, str) and sid:
@@ -288,7 +288,7 @@ def _page_arg() -> int:
 
 
 @bp.get("/")
-def queue():  # noqa: ANN201
+def queue():
     """Comments in one status (held by default), oldest first, with every check's verdict."""
     status = request.args.get("status", Status.HELD)
     if status not in QUEUE_STATUSES:
@@ -340,7 +340,7 @@ PAST = {
 
 
 @bp.post("/comments/<comment_id>/decision")
-def decide(comment_id: str):  # noqa: ANN201
+def decide(comment_id: str):
     """One click (or one key) on one comment; same path as the API: audited, committed, learned."""
     action = _action_arg()
     note = _note_arg()
@@ -354,7 +354,7 @@ def decide(comment_id: str):  # noqa: ANN201
 
 
 @bp.post("/bulk")
-def bulk():  # noqa: ANN201
+def bulk():
     """The same decision on every selected comment; each one is applied (and audited) separately."""
     action = _action_arg()
     ids = [i for i in request.form.getlist("ids") if i][:200]
@@ -381,19 +381,19 @@ def bulk():  # noqa: ANN201
 
 # --- one comment, one article, the dashboard --------------------------------------------------
 @bp.get("/comments/<comment_id>")
-def comment_detail(comment_id: str):  # noqa: ANN201
+def comment_detail(comment_id: str):
     """Everything about one comment: the checks and the audit trail (who did what, when, why)."""
     comment = _comment_or_404(comment_id)
     return render_template("desk/comment.html", c=comment, here=request.full_path.rstrip("?"))
 
 
 @bp.get("/articles")
-def articles():  # noqa: ANN201
+def articles():
     return render_template("desk/articles.html", articles=store.articles_with_counts(get_session()))
 
 
 @bp.get("/articles/<slug>")
-def article_comments(slug: str):  # noqa: ANN201
+def article_comments(slug: str):
     """An article's published comments, newest first, each with a Remove button."""
     db = get_session()
     article = store.get_article(db, slug) if slug_problem(slug) is None else None
@@ -404,7 +404,7 @@ def article_comments(slug: str):  # noqa: ANN201
 
 
 @bp.get("/dashboard")
-def dashboard():  # noqa: ANN201
+def dashboard():
     db = get_session()
     per_day = store.decisions_per_day(db, 14)
     busiest = max((sum(d.values()) for _, d in per_day), default=0)

@@ -31,7 +31,7 @@ class ApiError(Exception):
 
 def error_response(
     status: int, message: str, errors: dict[str, Any] | None = None, headers: dict[str, str] | None = None
-):  # noqa: ANN201
+):
     body: dict[str, Any] = {"error": message}
     if errors:
         body["errors"] = errors
@@ -42,7 +42,7 @@ def error_response(
     return resp
 
 
-def _respond(status: int, message: str, errors: dict[str, Any] | None = None, headers: dict[str, str] | None = None):  # noqa: ANN202
+def _respond(status: int, message: str, errors: dict[str, Any] | None = None, headers: dict[str, str] | None = None):
     """JSON, except for a browser's plain form post, which gets a readable HTML page (see pages.py)."""
     html_page = current_app.extensions.get("html_form_errors")
     if html_page is not None:
@@ -69,11 +69,11 @@ def flatten(messages: Any, prefix: str = "") -> dict[str, list[str]]:
 
 def init_app(app: Flask) -> None:
     @app.errorhandler(ApiError)
-    def _api_error(exc: ApiError):  # noqa: ANN202
+    def _api_error(exc: ApiError):
         return _respond(exc.status, exc.message, exc.errors, exc.headers)
 
     @app.errorhandler(ValidationError)
-    def _validation(exc: ValidationError):  # noqa: ANN202
+    def _validation(exc: ValidationError):
         errors = flatten(exc.messages)
         names = ", ".join(errors)
         if request.method in ("GET", "HEAD"):  # only query strings are loaded by schemas on a GET
@@ -85,7 +85,7 @@ def init_app(app: Flask) -> None:
         return _respond(422, message, errors)
 
     @app.errorhandler(HTTPException)
-    def _http(exc: HTTPException):  # noqa: ANN202
+    def _http(exc: HTTPException):
         headers = {}
         if exc.code == 405 and exc.valid_methods:
             headers["Allow"] = ", ".join(exc.valid_methods)
@@ -108,7 +108,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(OperationalError)
     @app.errorhandler(PoolTimeout)
     @app.errorhandler(DBAPIError)
-    def _db_down(exc: Exception):  # noqa: ANN202
+    def _db_down(exc: Exception):
         # Only a store that is really down (or unreachable) is a 503; a value the database refused
         # is the client's (422), a constraint a conflict (409), anything else our bug (500).
         down = isinstance(exc, OperationalError | InterfaceError | PoolTimeout) or getattr(
@@ -127,6 +127,6 @@ def init_app(app: Flask) -> None:
         return error_response(503, "The comment store is unavailable; try again shortly.", headers={"Retry-After": "5"})
 
     @app.errorhandler(Exception)
-    def _unexpected(exc: Exception):  # noqa: ANN202
+    def _unexpected(exc: Exception):
         log.exception("unhandled error")
         return error_response(500, "Internal error.")

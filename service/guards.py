@@ -78,7 +78,7 @@ def guard_engine(engine: Engine) -> None:
     """Refuse, before the driver sees it, any statement whose parameters cannot be stored."""
 
     @event.listens_for(engine, "before_cursor_execute")
-    def _refuse(_conn, _cursor, _statement, parameters, _context, _executemany) -> None:  # noqa: ANN001
+    def _refuse(_conn, _cursor, _statement, parameters, _context, _executemany) -> None:
         if parameters and _params_hold_unstorable(parameters):
             raise UnstorableValue("a value holds a NUL byte or a lone surrogate")
 
@@ -100,7 +100,7 @@ def init_app(app: Flask) -> None:
             raise ApiError(422, "The request has invalid query parameters.", errors)
 
     @app.errorhandler(UnstorableValue)
-    def _unstorable(_exc: UnstorableValue):  # noqa: ANN202
+    def _unstorable(_exc: UnstorableValue):
         return app.handle_user_exception(
             ApiError(422, "A value cannot be stored: it holds a NUL byte or invalid Unicode.")
         )

@@ -27,7 +27,7 @@ if not _OPERATOR_DIR:
     os.environ[ENV] = tempfile.mkdtemp(prefix="commentq-metrics-")
 
 
-def on_starting(server: Any) -> None:  # noqa: ARG001 - gunicorn's hook signature
+def on_starting(server: Any) -> None:  # gunicorn's hook signature
     directory = Path(os.environ[ENV])
     if _OPERATOR_DIR and directory.exists():  # counts of an earlier run would be added in
         for stale in directory.glob("*.db"):
@@ -35,12 +35,12 @@ def on_starting(server: Any) -> None:  # noqa: ARG001 - gunicorn's hook signatur
     directory.mkdir(parents=True, exist_ok=True)
 
 
-def on_exit(server: Any) -> None:  # noqa: ARG001 - gunicorn's hook signature
+def on_exit(server: Any) -> None:  # gunicorn's hook signature
     if not _OPERATOR_DIR:
         shutil.rmtree(os.environ[ENV], ignore_errors=True)
 
 
-def child_exit(server: Any, worker: Any) -> None:  # noqa: ARG001 - gunicorn's hook signature
+def child_exit(server: Any, worker: Any) -> None:  # gunicorn's hook signature
     from prometheus_client import multiprocess
 
     multiprocess.mark_process_dead(worker.pid)

@@ -66,7 +66,7 @@ def incoming_request_id(header: str | None) -> str:
     return header if header and _REQUEST_ID.fullmatch(header) else uuid.uuid4().hex
 
 
-def init_app(app) -> None:  # noqa: ANN001 - a Flask app
+def init_app(app) -> None:  # a Flask app
     """Give every web request its own log context, and clear it when the request ends: gunicorn's
     threads serve one request after another, and a context left set would label the next
     request's log lines with the previous one's ids (issue 11)."""

@@ -61,10 +61,10 @@ class _StoreCollector:
     def __init__(self, app: Flask) -> None:
         self.app = app
 
-    def describe(self):  # noqa: ANN201
+    def describe(self):
         return []
 
-    def collect(self):  # noqa: ANN201
+    def collect(self):
         from service import store
         from service.models import Status
         from service.queue import queue_depth
@@ -81,7 +81,7 @@ class _StoreCollector:
                 oldest = GaugeMetricFamily("commentq_oldest_held_seconds", "Age of the oldest held comment")
                 oldest.add_metric([], age or 0.0)
                 yield oldest
-            except Exception:  # noqa: BLE001, S110 - metrics must not fail when the DB is down
+            except Exception:  # noqa: S110 - metrics must not fail when the DB is down
                 pass
             depth = queue_depth()
             if depth is not None:
@@ -99,7 +99,7 @@ def init_app(app: Flask) -> Metrics:
         g._t0 = time.perf_counter()
 
     @app.after_request
-    def _observe(response):  # noqa: ANN001, ANN202
+    def _observe(response):
         endpoint = request.url_rule.rule if request.url_rule else "unmatched"
         metrics.requests.labels(endpoint, request.method, str(response.status_code)).inc()
         if hasattr(g, "_t0"):

@@ -72,7 +72,7 @@ def record_held(comment_id: str) -> list[int]:
     for row in rows:
         try:
             celery.send_task(SEND_TASK, args=[row.id])
-        except Exception as exc:  # noqa: BLE001 - the row stays pending; a later send can pick it up
+        except Exception as exc:  # the row stays pending; a later send can pick it up
             log.warning("could not queue a notification", extra={"error": type(exc).__name__})
     return [row.id for row in rows]
 
@@ -83,7 +83,7 @@ def init_app(app: Flask) -> None:
     def on_held(comment_id: str) -> None:
         try:
             record_held(comment_id)
-        except Exception:  # noqa: BLE001 - the held decision is committed; a notification must not undo it
+        except Exception:  # the held decision is committed; a notification must not undo it
             get_session().rollback()
             log.exception("could not record the held-comment notification")
 
@@ -230,7 +230,7 @@ def email_for(settings: Settings, payload: dict[str, Any], sender: str) -> Email
         )
         msg["From"] = one_line(sender, 254)
         msg["To"] = one_line(settings.notify_email, 254)
-    except Exception as exc:  # noqa: BLE001 - the email package raises anything (even AttributeError)
+    except Exception as exc:  # the email package raises anything (even AttributeError)
         raise UnbuildableNotification(f"cannot build the email's headers: {type(exc).__name__}: {exc}"[:300]) from None
     reasons = (
         "\n".join(
@@ -259,7 +259,7 @@ def email_for(settings: Settings, payload: dict[str, Any], sender: str) -> Email
 def _prove_headers(msg: EmailMessage) -> None:
     try:
         raw = msg.as_bytes(policy=email.policy.SMTP)
-    except Exception as exc:  # noqa: BLE001 - as above
+    except Exception as exc:  # as above
         raise UnbuildableNotification(f"cannot serialise the email: {type(exc).__name__}: {exc}"[:300]) from None
     back = email.message_from_bytes(raw, policy=email.policy.default)
     expected = {*EMAIL_HEADERS, "Content-Type", "Content-Transfer-Encoding", "MIME-Version"}

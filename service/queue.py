@@ -29,7 +29,7 @@ def enqueue_comment(comment_id: str, request_id: str | None = None) -> bool:
             retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5},
         )
         return True
-    except Exception as exc:  # noqa: BLE001 - any broker failure; the sweeper is the safety net
+    except Exception as exc:  # any broker failure; the sweeper is the safety net
         log.warning("could not queue comment; the sweeper will retry", extra={"error": type(exc).__name__})
         metrics = current_app.extensions.get("metrics")
         if metrics:
@@ -52,7 +52,7 @@ def enqueue_retrain_if_due() -> bool:
             RETRAIN_TASK, retry=True, retry_policy={"max_retries": 1, "interval_start": 0}
         )
         return True
-    except Exception as exc:  # noqa: BLE001 - learning must never fail a moderator's request
+    except Exception as exc:  # learning must never fail a moderator's request
         log.warning("could not queue the classifier retrain", extra={"error": type(exc).__name__})
         return False
 
@@ -77,7 +77,7 @@ def queue_depth() -> int | None:
             conn.ensure_connection(max_retries=1, timeout=2)
             _, count, _ = conn.default_channel.queue_declare(queue=name, passive=True)
             return int(count)
-    except Exception:  # noqa: BLE001
+    except Exception:
         return None
 
 
@@ -89,5 +89,5 @@ def broker_ok() -> tuple[bool, str]:
         with celery.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
         return True, "ok"
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         return False, type(exc).__name__

@@ -118,7 +118,7 @@ def init_app(app: Flask, settings: Settings) -> None:
     csp = CSP.format(origins=" ".join(settings.allowed_origins)).replace("  ", " ")
 
     @app.after_request
-    def _headers(response):  # noqa: ANN001, ANN202
+    def _headers(response):
         if response.status_code < 400:
             # flask-limiter adds Retry-After to every limited answer; it means "wait", so only
             # refusals (429, 503) carry it, never a 202 or a 303.

@@ -45,19 +45,19 @@ def unit_app(tmp_path: Path) -> Iterator[Flask]:
 
 
 @pytest.fixture
-def client(unit_app: Flask):  # noqa: ANN201
+def client(unit_app: Flask):
     return unit_app.test_client()
 
 
 @pytest.fixture
-def runner(unit_app: Flask):  # noqa: ANN201
+def runner(unit_app: Flask):
     """Invokes the `commentq` command group against ``unit_app``: ``runner.invoke(args=[...])``."""
     from service.cli import cli
 
     base = unit_app.test_cli_runner()
 
     class Runner:
-        def invoke(self, args: list[str], **kw: object):  # noqa: ANN202
+        def invoke(self, args: list[str], **kw: object):
             return base.invoke(cli, args=args, **kw)
 
     return Runner()

@@ -156,7 +156,7 @@ class Stack:
         env.update(self.extra_env)
         return env
 
-    def settings(self):  # noqa: ANN201
+    def settings(self):
         from service.settings import load
 
         return load(self.env)

@@ -16,7 +16,7 @@ from pathlib import Path
 import click
 
 
-def _settings():  # noqa: ANN202
+def _settings():
     try:
         from flask import current_app
 

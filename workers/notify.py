@@ -17,7 +17,7 @@ MAX_ATTEMPTS = 8  # retries after 1, 2, 4 ... 64 s: about two minutes of trying
 
 
 @shared_task(bind=True, name="workers.notify.send_notification", max_retries=None)
-def send_notification(self, notification_id: int) -> str:  # noqa: ANN001
+def send_notification(self, notification_id: int) -> str:
     """Send once; a redelivered task finds the row `sent` and does nothing."""
     settings = current_app.extensions["settings"]
     session = get_session()

@@ -28,19 +28,19 @@ WORKER = f"worker:{socket.gethostname()}"
 
 
 @task_prerun.connect
-def _log_context(task=None, args=None, **_):  # noqa: ANN001, ANN202
+def _log_context(task=None, args=None, **_):
     request_id_var.set(getattr(task.request, "request_id", None) if task else None)
     comment_id_var.set(args[0] if task and task.name == "workers.tasks.process_comment" and args else None)
 
 
 @task_postrun.connect
-def _clear_context(**_):  # noqa: ANN202
+def _clear_context(**_):
     request_id_var.set(None)
     comment_id_var.set(None)
 
 
 @worker_init.connect
-def _load_spam_model(**_):  # noqa: ANN202
+def _load_spam_model(**_):
     """Load the shipped classifier once in the worker's main process, before the pool forks: every
     child inherits it instead of loading it on its first comment."""
     from workers.classifier import shipped_model
@@ -85,7 +85,7 @@ def pipeline() -> Pipeline:
     retry_jitter=True,
     max_retries=6,
 )
-def process_comment(self, comment_id: str) -> str:  # noqa: ANN001
+def process_comment(self, comment_id: str) -> str:
     """Claim the comment, run every check, let the policy decide, publish at most once."""
     settings = current_app.extensions["settings"]
     session = get_session()
@@ -181,7 +181,7 @@ def hold_timed_out(session: Session, comment_id: str, finished: list[Verdict], l
     verdicts that did finish, so that one comment can never stall the queue."""
     try:
         session.rollback()
-    except Exception:  # noqa: BLE001 - a query cut short may leave the connection unusable
+    except Exception:  # a query cut short may leave the connection unusable
         session.invalidate()
     store.replace_check_results(session, comment_id, finished)
     done = ", ".join(v.check for v in finished) or "none"

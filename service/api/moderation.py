@@ -45,7 +45,7 @@ def moderation_item(comment: Comment, with_audit: bool = False) -> dict[str, Any
 
 @bp.get("/queue")
 @require_moderator
-def queue():  # noqa: ANN201
+def queue():
     args = QueueArgs().load(request.args.to_dict())
     session = get_session()
     page = store.moderation_queue(session, args["status"], args["article"], args["page"], args["per_page"])
@@ -71,7 +71,7 @@ def _comment_or_404(comment_id: str) -> Comment:
 
 @bp.get("/comments/<comment_id>")
 @require_moderator
-def comment_detail(comment_id: str):  # noqa: ANN201
+def comment_detail(comment_id: str):
     return jsonify(ModerationItemOut().dump(moderation_item(_comment_or_404(comment_id), with_audit=True)))
 
 
@@ -99,7 +99,7 @@ def apply_decision(comment: Comment, action: str, note: str | None, moderator: s
 
 @bp.post("/comments/<comment_id>/decision")
 @require_moderator
-def decision(comment_id: str):  # noqa: ANN201
+def decision(comment_id: str):
     if request.mimetype != "application/json":
         raise ApiError(415, "Send the decision as application/json.")
     data = DecisionIn().load(request.get_json(silent=False) or {})

@@ -118,7 +118,7 @@ def _article_or_404(slug: str) -> Article:
 
 
 @bp.post("/articles/<slug>/comments")
-def submit_comment(slug: str):  # noqa: ANN201
+def submit_comment(slug: str):
     """Validate, store (committed), then queue; answer at once with 202 (JSON) or 303 (form)."""
     metrics = get_metrics()
     mimetype = request.mimetype
@@ -242,7 +242,7 @@ def status_view(comment: Comment) -> dict[str, Any]:
 
 
 @bp.get("/comments/<comment_id>")
-def comment_status(comment_id: str):  # noqa: ANN201
+def comment_status(comment_id: str):
     comment = get_session().get(Comment, comment_id) if len(comment_id) <= 36 else None
     if comment is None:
         raise ApiError(404, "No such comment.")
@@ -250,7 +250,7 @@ def comment_status(comment_id: str):  # noqa: ANN201
 
 
 @bp.get("/articles/<slug>/comments")
-def list_comments(slug: str):  # noqa: ANN201
+def list_comments(slug: str):
     args = PageArgs().load(request.args.to_dict())
     article = _article_or_404(slug)
     depth = current_app.extensions["settings"].thread_depth
@@ -271,5 +271,5 @@ def list_comments(slug: str):  # noqa: ANN201
 
 
 @bp.get("/articles/<slug>")
-def get_article(slug: str):  # noqa: ANN201
+def get_article(slug: str):
     return jsonify(ArticleOut().dump(_article_or_404(slug)))

@@ -55,12 +55,12 @@ class PageErrors(list):
 
 
 @pytest.fixture
-def new_page(chromium):  # noqa: ANN001, ANN201
+def new_page(chromium):
     """A factory of pages, each in its own browser context (own cookies); all closed afterwards."""
     contexts = []
     errors = PageErrors()
 
-    def _new(javascript: bool = True):  # noqa: ANN202
+    def _new(javascript: bool = True):
         ctx = chromium.new_context(viewport={"width": 1100, "height": 900}, java_script_enabled=javascript)
         contexts.append(ctx)
         page = ctx.new_page()

@@ -43,7 +43,7 @@ def _publish(
     parent: str | None = None,
     when=None,
     status: str = Status.PUBLISHED,
-) -> str:  # noqa: ANN001
+) -> str:
     with stack_app.extensions["db"].session() as session:
         article = store.get_article(session, slug)
         c = store.create_comment(
@@ -64,7 +64,7 @@ def _publish(
         return c.id
 
 
-def _no_horizontal_overflow(page) -> None:  # noqa: ANN001
+def _no_horizontal_overflow(page) -> None:
     widths = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
     assert widths[0] <= widths[1], widths
 

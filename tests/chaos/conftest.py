@@ -296,7 +296,7 @@ def new_article(stack: Stack) -> str:
         app.extensions["db"].dispose()
 
 
-def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # noqa: ANN001
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
     if not REPORT:
         return
     cols = ["fault", "sent", "accepted", "in_flight_at_fault", "final", "lost", "duplicated", "seconds", "by_status"]

@@ -31,7 +31,7 @@ PAIRS = [
 ]
 
 
-def seed_held(stack, slug: str, n: int) -> list[str]:  # noqa: ANN001
+def seed_held(stack, slug: str, n: int) -> list[str]:
     app = create_app(stack.settings())
     try:
         ids = []
@@ -54,7 +54,7 @@ def seed_held(stack, slug: str, n: int) -> list[str]:  # noqa: ANN001
         app.extensions["db"].dispose()
 
 
-def consistency(stack, slug: str) -> tuple[int, int, list[str]]:  # noqa: ANN001
+def consistency(stack, slug: str) -> tuple[int, int, list[str]]:
     """(comment_count, published comments, comments whose last audit row disagrees with their status)."""
     app = create_app(stack.settings())
     try:
@@ -81,7 +81,7 @@ def consistency(stack, slug: str) -> tuple[int, int, list[str]]:  # noqa: ANN001
 
 
 @pytest.mark.parametrize("backend", ["postgresql", "sqlite"])
-def test_mixed_decision_bursts_keep_counts_exact(chaos_stack, backend: str) -> None:  # noqa: ANN001
+def test_mixed_decision_bursts_keep_counts_exact(chaos_stack, backend: str) -> None:
     stack = chaos_stack(backend, beat=False)
     token = stack.cli("moderator", "create", f"racer-{uuid.uuid4().hex[:6]}").stdout.strip().splitlines()[-1]
     slug = new_article(stack)

@@ -98,7 +98,7 @@ def test_sqlite_read_only_spell_is_reported_then_recovered_without_restart(tmp_p
         drop()
 
 
-def _ok(stack, path: str) -> bool:  # noqa: ANN001
+def _ok(stack, path: str) -> bool:
     try:
         return stack.http.get(path, timeout=2).status == 200
     except OSError:

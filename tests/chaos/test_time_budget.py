@@ -23,7 +23,7 @@ from tests.conftest import wait_for
 pytestmark = [pytest.mark.chaos, pytest.mark.timeout(180)]
 
 
-def status_and_note(stack, comment_id: str) -> tuple[str, str | None]:  # noqa: ANN001
+def status_and_note(stack, comment_id: str) -> tuple[str, str | None]:
     app = create_app(stack.settings())
     try:
         with app.extensions["db"].session() as s:
@@ -39,7 +39,7 @@ def status_and_note(stack, comment_id: str) -> tuple[str, str | None]:  # noqa: 
         app.extensions["db"].dispose()
 
 
-def test_stalled_checks_hold_the_comment_and_the_queue_moves_on(chaos_stack) -> None:  # noqa: ANN001
+def test_stalled_checks_hold_the_comment_and_the_queue_moves_on(chaos_stack) -> None:
     stack = chaos_stack("postgresql", beat=False, env={"COMMENTQ_CHECKS_TIME_LIMIT": "2"}, concurrency=1)
     slug = new_article(stack)
 

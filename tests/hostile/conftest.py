@@ -129,7 +129,7 @@ def limited_app(tmp: Path, redis_url: str, **env: str) -> Flask:
 
 
 @pytest.fixture
-def rl_app(tmp_path: Path, hostile_redis) -> Iterator[Flask]:  # noqa: ANN001
+def rl_app(tmp_path: Path, hostile_redis) -> Iterator[Flask]:
     """A rate-limited app on an emptied Redis (the limiter's counts start at zero)."""
     import redis
 
@@ -139,7 +139,7 @@ def rl_app(tmp_path: Path, hostile_redis) -> Iterator[Flask]:  # noqa: ANN001
     app.extensions["db"].dispose()
 
 
-def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # noqa: ANN001
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
     if not FUZZ:
         return
     lines = ["operation | cases | 5xx", "--- | --- | ---"]

@@ -69,7 +69,7 @@ def clear_caches() -> None:
         cache.cache_clear()
 
 
-def cost(check, body: str, runs: int = 3) -> float:  # noqa: ANN001
+def cost(check, body: str, runs: int = 3) -> float:
     best = float("inf")
     for _ in range(runs):
         clear_caches()

@@ -26,7 +26,7 @@ _turn = itertools.count()
 schema = schemathesis.openapi.from_dict(build_spec())
 
 
-def test_openapi_document_is_what_is_served(hostile_app):  # noqa: ANN001
+def test_openapi_document_is_what_is_served(hostile_app):
     assert hostile_app.test_client().get("/openapi.json").get_json() == build_spec()
 
 
@@ -34,7 +34,7 @@ def test_openapi_document_is_what_is_served(hostile_app):  # noqa: ANN001
 @settings(
     max_examples=MAX_EXAMPLES, derandomize=True, deadline=None, database=None, suppress_health_check=list(HealthCheck)
 )
-def test_api_never_5xx_and_matches_schema(case, hostile_app, seeded):  # noqa: ANN001
+def test_api_never_5xx_and_matches_schema(case, hostile_app, seeded):
     # Every other case aims at real rows, so fuzzed bodies reach the code behind the 404s.
     if next(_turn) % 2 == 0:
         params = case.path_parameters or {}

@@ -21,7 +21,7 @@ from tests.hostile.conftest import EMAIL, IP, SLUG, limited_app, public_pages
 GOOD = {"author": "Ann", "email": "ann@example.org", "body": "A fine comment."}
 
 
-def submit(app: Flask, ip: str, payload: dict | None = None, **headers: str):  # noqa: ANN201
+def submit(app: Flask, ip: str, payload: dict | None = None, **headers: str):
     return app.test_client().post(
         f"/api/v1/articles/{SLUG}/comments", json=payload or GOOD, headers=headers, environ_base={"REMOTE_ADDR": ip}
     )
@@ -53,7 +53,7 @@ def test_forwarded_for_ignored_without_trusted_proxies(rl_app: Flask) -> None:
     assert submit(rl_app, "198.51.100.4", **{"X-Forwarded-For": "10.0.0.99"}).status_code == 429
 
 
-def test_forwarded_for_believed_behind_one_trusted_proxy(tmp_path: Path, hostile_redis) -> None:  # noqa: ANN001
+def test_forwarded_for_believed_behind_one_trusted_proxy(tmp_path: Path, hostile_redis) -> None:
     import redis
 
     redis.Redis.from_url(hostile_redis.url).flushdb()

@@ -55,7 +55,7 @@ def inbox() -> Iterator[tuple[Inbox, int]]:
     smtp.stop()
 
 
-def email_stack(tmp, port: int, notify_email: str = "moderators@example.org"):  # noqa: ANN001, ANN201
+def email_stack(tmp, port: int, notify_email: str = "moderators@example.org"):
     stack, drop = make_stack(
         "sqlite",
         tmp,
@@ -72,7 +72,7 @@ def email_stack(tmp, port: int, notify_email: str = "moderators@example.org"):  
     return stack, drop
 
 
-def submit(app, author: str, email: str, url: str | None, body: str) -> str:  # noqa: ANN001
+def submit(app, author: str, email: str, url: str | None, body: str) -> str:
     with app.app_context(), app.extensions["db"].session() as s:
         article = store.put_article(s, f"n-{uuid.uuid4().hex[:8]}", "A post about rivers", None)
         c = store.create_comment(
@@ -87,14 +87,14 @@ def submit(app, author: str, email: str, url: str | None, body: str) -> str:  # 
         return c.id
 
 
-def status(app, comment_id: str) -> str | None:  # noqa: ANN001
+def status(app, comment_id: str) -> str | None:
     from service.models import Comment
 
     with app.extensions["db"].session() as s:
         return s.scalar(select(Comment.status).where(Comment.id == comment_id))
 
 
-def note(app, comment_id: str) -> str | None:  # noqa: ANN001
+def note(app, comment_id: str) -> str | None:
     from service.models import AuditEvent
 
     with app.extensions["db"].session() as s:
@@ -103,12 +103,12 @@ def note(app, comment_id: str) -> str | None:  # noqa: ANN001
         )
 
 
-def notification(app, comment_id: str) -> Notification | None:  # noqa: ANN001
+def notification(app, comment_id: str) -> Notification | None:
     with app.extensions["db"].session() as s:
         return s.scalar(select(Notification).where(Notification.comment_id == comment_id))
 
 
-def test_hostile_values_never_inject_headers_or_fake_links(inbox, tmp_path) -> None:  # noqa: ANN001
+def test_hostile_values_never_inject_headers_or_fake_links(inbox, tmp_path) -> None:
     box, port = inbox
     stack, drop = email_stack(tmp_path, port)
     app = create_app(stack.settings())
@@ -163,7 +163,7 @@ def test_hostile_values_never_inject_headers_or_fake_links(inbox, tmp_path) -> N
         drop()
 
 
-def test_an_unbuildable_notification_fails_with_its_reason(inbox, tmp_path) -> None:  # noqa: ANN001
+def test_an_unbuildable_notification_fails_with_its_reason(inbox, tmp_path) -> None:
     """A recipient the email package cannot even parse: failed at once, the reason kept, never
     left pending to be re-queued every few minutes."""
     _box, port = inbox

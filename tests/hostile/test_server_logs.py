@@ -23,7 +23,7 @@ from tests.conftest import make_stack, wait_for
 from tests.hostile.conftest import SLUG
 
 
-def captured(app: Flask):  # noqa: ANN201
+def captured(app: Flask):
     """A JSON handler on the commentq loggers, formatting at emit time (when the context is live)."""
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)

@@ -21,7 +21,7 @@ from tests.hostile.conftest import SLUG, seed
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def store_app(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, hostile_redis
-) -> Iterator[Flask]:  # noqa: ANN001
+) -> Iterator[Flask]:
     tmp = tmp_path_factory.mktemp(f"unstorable-{request.param}")
     url, drop = _database_for(request.param, tmp)
     app = create_app(

@@ -159,7 +159,7 @@ def test_schema_property_accepts_only_clean_values(payload: dict) -> None:
 
 
 @pytest.fixture
-def xss_comments(hostile_app) -> list[str]:  # noqa: ANN001
+def xss_comments(hostile_app) -> list[str]:
     """Every corpus entry in every field, submitted over HTTP, then published as the policy would."""
     client = hostile_app.test_client()
     ids = []
@@ -184,7 +184,7 @@ def xss_comments(hostile_app) -> list[str]:  # noqa: ANN001
     return ids
 
 
-def test_published_attacks_are_inert_everywhere_the_public_looks(hostile_app, xss_comments) -> None:  # noqa: ANN001
+def test_published_attacks_are_inert_everywhere_the_public_looks(hostile_app, xss_comments) -> None:
     client = hostile_app.test_client()
     listing = client.get(f"/api/v1/articles/{SLUG}/comments?per_page=200")
     assert listing.status_code == 200
@@ -247,7 +247,7 @@ def page_problems(page: str) -> list[str]:
     return audit.problems
 
 
-def _html_pages(app) -> list[str]:  # noqa: ANN001
+def _html_pages(app) -> list[str]:
     from tests.hostile.conftest import public_pages
 
     out = []

@@ -19,7 +19,7 @@ NEWS_REPLY = (
 )
 
 
-def _decide(stack, token: str, cid: str, action: str):  # noqa: ANN202
+def _decide(stack, token: str, cid: str, action: str):
     return stack.http.post(
         f"/api/v1/moderation/comments/{cid}/decision",
         json_body={"action": action},

@@ -42,7 +42,7 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 receiver.requests.append((dict(self.headers), body))
                 ok = len(receiver.requests) > receiver.fail_first
@@ -66,7 +66,7 @@ class Inbox:
     def __init__(self) -> None:
         self.messages: list[tuple[str, list[str], bytes]] = []
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: ANN001, ANN201, N802
+    async def handle_DATA(self, server, session, envelope):
         self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
         return "250 OK"
 
@@ -86,7 +86,7 @@ def receivers() -> Iterator[tuple[Receiver, Inbox, int]]:
 
 
 @pytest.fixture(scope="module")
-def notifying_stack(receivers, tmp_path_factory):  # noqa: ANN001, ANN201
+def notifying_stack(receivers, tmp_path_factory):
     """Redis + a worker configured with both channels (SQLite; no web server needed)."""
     hook, _inbox, smtp_port = receivers
     tmp = tmp_path_factory.mktemp("notify-stack")
@@ -111,7 +111,7 @@ def notifying_stack(receivers, tmp_path_factory):  # noqa: ANN001, ANN201
         drop()
 
 
-def _submit(app, body: str, email: str = "lover@example.org") -> str:  # noqa: ANN001
+def _submit(app, body: str, email: str = "lover@example.org") -> str:
     """Store and queue a comment exactly as the API does (committed first, then queued)."""
     with app.app_context(), app.extensions["db"].session() as session:
         slug = f"notify-{uuid.uuid4().hex[:8]}"
@@ -128,7 +128,7 @@ def _submit(app, body: str, email: str = "lover@example.org") -> str:  # noqa: A
         return comment.id
 
 
-def _notifications(app, comment_id: str) -> dict[str, Notification]:  # noqa: ANN001
+def _notifications(app, comment_id: str) -> dict[str, Notification]:
     with app.extensions["db"].session() as session:
         rows = session.scalars(select(Notification).where(Notification.comment_id == comment_id)).all()
         return {n.channel: n for n in rows}

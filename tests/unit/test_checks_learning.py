@@ -24,7 +24,7 @@ from workers.learning import new_examples, queue_retrain_if_due, retrain
 PITCH = "Discover quantum crystal healing sessions, book your aura reading with Madame Zora today"
 
 
-def _comment(session, article: Article, body: str, status: str, **kw) -> Comment:  # noqa: ANN001
+def _comment(session, article: Article, body: str, status: str, **kw) -> Comment:
     row = Comment(
         article_id=article.id,
         author=kw.pop("author", "Z"),

@@ -73,7 +73,7 @@ for n in range(20):
 _unique = itertools.count()
 
 
-def _cpu(check, body: str, field: str) -> float:  # noqa: ANN001
+def _cpu(check, body: str, field: str) -> float:
     best = float("inf")
     for _ in range(3):
         tag = f" {next(_unique)}"  # a new text each time: no lru_cache hit

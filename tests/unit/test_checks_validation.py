@@ -11,7 +11,7 @@ from tests.unit.checks_support import ctx, sub
 from workers.checks.validation import SURROGATE, Validation, email_problem, url_problem
 
 
-def verdict(**kw):  # noqa: ANN201
+def verdict(**kw):
     return Validation().run(sub(**kw), ctx())
 
 

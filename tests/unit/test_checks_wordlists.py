@@ -8,7 +8,7 @@ from tests.unit.checks_support import ctx, sub
 from workers.checks.wordlists import WordLists
 
 
-def run(keys=(), banned=(), **fields):  # noqa: ANN001, ANN201
+def run(keys=(), banned=(), **fields):
     return WordLists().run(sub(**fields), ctx(moderation_keys=tuple(keys), disallowed_keys=tuple(banned)))
 
 

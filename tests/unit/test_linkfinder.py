@@ -84,7 +84,7 @@ def test_never_raises_and_offsets_hold(text: str) -> None:
         last_end = link.end
 
 
-def _best_of(fn, n: int = 3) -> float:  # noqa: ANN001
+def _best_of(fn, n: int = 3) -> float:
     best = float("inf")
     for _ in range(n):
         t0 = time.perf_counter()

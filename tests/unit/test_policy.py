@@ -23,7 +23,7 @@ def decide(*verdicts: Verdict) -> str:
     return Policy().decide(list(verdicts)).status
 
 
-def P(check: str, **kw) -> Verdict:  # noqa: N802
+def P(check: str, **kw) -> Verdict:
     return Verdict(check, "pass", **kw)
 
 

@@ -13,7 +13,7 @@ from service.models import Comment, Status
 from service.settings import load
 
 
-def add(session, article, body, parent=None, when=None):  # noqa: ANN001, ANN201
+def add(session, article, body, parent=None, when=None):
     comment = store.create_comment(
         session,
         article,
@@ -30,7 +30,7 @@ def add(session, article, body, parent=None, when=None):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture
-def article(unit_app):  # noqa: ANN201
+def article(unit_app):
     with unit_app.extensions["db"].session() as session:
         return store.put_article(session, "deep", "Deep threads").slug
 
@@ -45,7 +45,7 @@ def chain(unit_app, n: int) -> list[str]:
     return ids
 
 
-def walk(items, level=1):  # noqa: ANN001, ANN201
+def walk(items, level=1):
     for item in items:
         yield item, level
         yield from walk(item["replies"], level + 1)

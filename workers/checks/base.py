@@ -57,7 +57,7 @@ class Submission:
         article_id: int,
         author: str,
         email: str,
-        body: str,  # noqa: A002
+        body: str,
         url: str | None = None,
         ip: str | None = None,
         user_agent: str | None = None,

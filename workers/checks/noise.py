@@ -25,7 +25,7 @@ REPEATS = re.compile(r"(.)\1{2,}", re.S)
 EMOJI = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\ufe0e\ufe0f\u200d\u20e3]")
 
 
-def _ascii_where(predicate) -> bytes:  # noqa: ANN001
+def _ascii_where(predicate) -> bytes:
     return bytes(c for c in range(128) if predicate(chr(c)))
 
 

@@ -79,7 +79,7 @@ def _sequence(items: list) -> _Info:
     return exact, _best(candidates)
 
 
-def _node(sre, op, av) -> _Info:  # noqa: ANN001
+def _node(sre, op, av) -> _Info:
     if op is sre.LITERAL:
         return frozenset({chr(av)}), None
     if op in (sre.AT, sre.ASSERT, sre.ASSERT_NOT):
@@ -136,7 +136,7 @@ _CATEGORIES = {
 }
 
 
-def _class_items(sre, items: list) -> set[str] | None:  # noqa: ANN001
+def _class_items(sre, items: list) -> set[str] | None:
     """A parsed character class as regex source items, or None (negated or unknown)."""
     out = set()
     for kind, value in items:
@@ -151,7 +151,7 @@ def _class_items(sre, items: list) -> set[str] | None:  # noqa: ANN001
     return out
 
 
-def _first_chars(sre, items: list) -> tuple[set[str] | None, bool]:  # noqa: ANN001
+def _first_chars(sre, items: list) -> tuple[set[str] | None, bool]:
     """Class items (regex source) one of which is the first character of any match of ``items``,
     and whether ``items`` can match the empty string; None when not known."""
     first: set[str] = set()
@@ -192,7 +192,7 @@ def first_class_of(expression: str) -> re.Pattern[str] | None:
         items = _parsed(expression)
         first, empty = _first_chars(sre, items) if items is not None else (None, True)
         return re.compile(f"[{''.join(sorted(first))}]") if first and not empty else None
-    except Exception:  # noqa: BLE001 -- as in needles_of
+    except Exception:  # as in needles_of
         return None
 
 
@@ -201,7 +201,7 @@ def needles_of(expression: str) -> frozenset[str] | None:
     try:
         items = _parsed(expression)
         return _sequence(items)[1] if items is not None else None
-    except Exception:  # noqa: BLE001 -- a private module: without it, no prefilter (still correct)
+    except Exception:  # a private module: without it, no prefilter (still correct)
         return None
 
 
@@ -220,7 +220,7 @@ def prefixes_of(expression: str) -> frozenset[str] | None:
                 break
             parts.append(exact)
         windows = [w for j in range(1, len(parts) + 1) if (w := _product(parts[:j])) is not None]
-    except Exception:  # noqa: BLE001 -- as in needles_of
+    except Exception:  # as in needles_of
         return None
     # Drop a string that starts with another one: the shorter one's positions include its own.
     windows = [frozenset(s for s in w if not any(o != s and s.startswith(o) for o in w)) for w in windows]

@@ -113,7 +113,7 @@ def cut_links(text: str, drop: tuple[Link, ...] | list[Link]) -> str:
     return " ".join(parts)
 
 
-def cached(ctx_notes: dict, key: str, text: str, fn) -> str:  # noqa: ANN001
+def cached(ctx_notes: dict, key: str, text: str, fn) -> str:
     """``fn(text)`` computed once per comment (checks share the folded and cleaned forms)."""
     slot = (key, text)
     value = ctx_notes.get(slot)
