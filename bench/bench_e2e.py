@@ -133,7 +133,7 @@ def main() -> int:
         stack.start_web()
         http = stack.http
         from service import create_app
-        from service.models import Comment
+        from service.core.models import Comment
 
         app = create_app(stack.settings())
 

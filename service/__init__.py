@@ -16,7 +16,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from service.settings import Settings, load
+from service.core.settings import Settings, load
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
@@ -52,9 +52,10 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     if overrides:
         settings = settings.with_overrides(**overrides)
 
-    from service import db, desk, errors, guards, logs, metrics, notify, pages, queue, security
-    from service.api import moderation, ops, public
     from service.celery_app import celery_init_app
+    from service.core import db, logs
+    from service.web import desk, errors, guards, metrics, pages, security
+    from service.web.api import moderation, ops, public
 
     app = Flask(__name__, instance_path=str(settings.instance_dir), instance_relative_config=False)
     app.config.update(
@@ -85,7 +86,5 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     app.register_blueprint(ops.bp)
     pages.init_app(app)
     desk.init_app(app)
-    notify.init_app(app)
-    app.extensions["on_labelled"] = queue.enqueue_retrain_if_due
     security.limit_submissions(app, settings)
     return app

@@ -6,7 +6,7 @@ from __future__ import annotations
 from celery import Celery, Task
 from flask import Flask
 
-from service.settings import Settings
+from service.core.settings import Settings
 
 
 def celery_init_app(app: Flask, settings: Settings) -> Celery:
@@ -19,7 +19,7 @@ def celery_init_app(app: Flask, settings: Settings) -> Celery:
             with app.app_context():
                 return self.run(*args, **kwargs)
 
-    celery_app = Celery(app.name, task_cls=FlaskTask, include=["workers.tasks", "workers.notify", "workers.privacy"])
+    celery_app = Celery(app.name, task_cls=FlaskTask, include=["workers.tasks"])
     celery_app.config_from_object(settings.celery)
     celery_app.set_default()
     app.extensions["celery"] = celery_app

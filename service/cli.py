@@ -1,9 +1,17 @@
-"""The `commentq` command: a Flask CLI group bound to ``service:create_app``."""
+"""The `commentq` command: a Flask CLI group bound to ``service:create_app``.
+
+Groups: ``db``, ``article``, ``moderator``, ``requeue``, ``privacy``, ``run`` (web + worker + beat) and
+``spam train|loso|evaluate|retrain``. ``spam evaluate`` runs the workers' real check pipeline (every
+check, the policy, the shipped or given model) on each CSV row offline (``workers/evaluate.py``
+describes the columns, ``--rows`` and ``--learn``); ``spam loso`` is the classifier's
+leave-one-source-out evaluation (``workers/loso.py``). Heavy imports happen inside each command."""
 
 from __future__ import annotations
 
+import csv
 import json
 import sys
+import time
 from pathlib import Path
 
 import click
@@ -11,7 +19,7 @@ from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import select
 
-from service.models import Moderator
+from service.core.models import Moderator
 
 
 def _create_app():
@@ -40,7 +48,7 @@ def db() -> None:
 @with_appcontext
 def db_upgrade(revision: str) -> None:
     """Create or upgrade the schema (Alembic)."""
-    from service.migrate import upgrade
+    from service.core.migrate import upgrade
 
     upgrade(current_app.extensions["db"], revision)
     click.echo(f"database at {revision}")
@@ -61,9 +69,9 @@ def article() -> None:
 @with_appcontext
 def article_put(slug: str, title: str | None, url: str | None, closed: bool | None, body_file: str | None) -> None:
     """Create an article, or change only what is given of an existing one."""
-    from service import store
-    from service.security import origin_of
-    from service.validation import slug_problem
+    from service.core import store
+    from service.core.validation import slug_problem
+    from service.web.security import origin_of
 
     problem = slug_problem(slug)
     if problem:
@@ -90,7 +98,7 @@ def moderator() -> None:
 @with_appcontext
 def moderator_create(name: str) -> None:
     """Create a moderator and print its token (shown once, stored hashed)."""
-    from service.auth import create_moderator
+    from service.core.moderators import create_moderator
 
     with current_app.extensions["db"].session() as session:
         try:
@@ -113,7 +121,7 @@ def moderator_list() -> None:
 @click.argument("name")
 @with_appcontext
 def moderator_revoke(name: str) -> None:
-    from service.auth import revoke_moderator
+    from service.core.moderators import revoke_moderator
 
     with current_app.extensions["db"].session() as session:
         if not revoke_moderator(session, name):
@@ -127,9 +135,9 @@ def moderator_revoke(name: str) -> None:
 @with_appcontext
 def requeue(status: str) -> None:
     """Send comments back to the workers (e.g. `failed` ones after an outage), attempts reset."""
-    from service import store
-    from service.models import Comment, Status
-    from service.queue import enqueue_comment
+    from service.core import store
+    from service.core.models import Comment, Status
+    from service.core.queue import enqueue_comment
 
     n = 0
     with current_app.extensions["db"].session() as session:
@@ -163,7 +171,7 @@ def privacy() -> None:
 @with_appcontext
 def privacy_export(email: str) -> None:
     """Print, as JSON, every comment sent with EMAIL and what commentq holds about it."""
-    from service.privacy import export
+    from service.core.privacy import export
 
     with current_app.extensions["db"].session() as session:
         click.echo(json.dumps(export(session, email), ensure_ascii=False, indent=2))
@@ -175,7 +183,7 @@ def privacy_export(email: str) -> None:
 @with_appcontext
 def privacy_erase(email: str, yes: bool) -> None:
     """Anonymise every comment sent with EMAIL (name, email, website, IP, user agent); the text stays."""
-    from service.privacy import erase
+    from service.core.privacy import erase
 
     if not yes:
         click.confirm("Erase this commenter's personal data from every comment? This cannot be undone", abort=True)
@@ -191,7 +199,7 @@ def privacy_erase(email: str, yes: bool) -> None:
 @with_appcontext
 def privacy_forget_ips(days: int | None) -> None:
     """Clear the IP address and user agent of decided comments older than the retention period."""
-    from service.privacy import forget_addresses
+    from service.core.privacy import forget_addresses
 
     days = current_app.extensions["settings"].ip_retention_days if days is None else days
     if days <= 0:
@@ -212,15 +220,195 @@ def run(host: str, port: int, worker_count: int) -> None:
     sys.exit(run_all(host, port, worker_count))
 
 
-def _spam_group() -> None:
+# --- the spam classifier and the checks, offline ----------------------------------------------
+def _settings():
     try:
-        from workers.cli import spam
-    except ImportError:  # pragma: no cover
-        return
-    cli.add_command(spam)
+        from flask import current_app
+
+        return current_app.extensions["settings"]
+    except (RuntimeError, KeyError):
+        from service.core.settings import load
+
+        return load()
 
 
-_spam_group()
+@cli.group("spam", cls=click.Group)  # no app context: the offline commands need only the settings
+def spam() -> None:
+    """The spam classifier: train it, evaluate the checks on a labelled corpus."""
+
+
+@spam.command("train")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Where to write the model (default: the shipped workers/models/spam-model.json.gz).",
+)
+@click.option(
+    "--loso-out",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Also write the leave-one-source-out decision values (JSON) for `spam loso --scores`.",
+)
+def train_cmd(paths: tuple[str, ...], out: str | None, loso_out: str | None) -> None:
+    """Train the shipped model from corpus CSVs or folders (default: the shipped corpus,
+    workers/models/corpus/): leave-one-source-out runs give the calibration, then one fit on all
+    rows. Deterministic on one machine; other machines agree to rounding (BLAS, CPU)."""
+    from workers.classifier import SHIPPED_CORPUS, SHIPPED_MODEL, describe, read_sources, train_sources
+    from workers.loso import out_of_source
+
+    t0 = time.perf_counter()
+    rows = read_sources(paths or [SHIPPED_CORPUS])
+    z, tested = out_of_source(rows)
+    if loso_out:
+        Path(loso_out).write_text(json.dumps({"z": z, "tested": tested, "rows": len(rows)}))
+    model = train_sources(rows, z=z, tested=tested)
+    target = Path(out) if out else SHIPPED_MODEL
+    blob = model.to_bytes()
+    target.write_bytes(blob)
+    click.echo(
+        json.dumps(
+            {
+                **describe(model),
+                "calibration": model.calibration,
+                "file": str(target),
+                "bytes": len(blob),
+                "seconds": round(time.perf_counter() - t0, 2),
+            }
+        )
+    )
+
+
+@spam.command("loso")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
+@click.option(
+    "--scores",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="Decision values written by `spam train --loso-out` (else the folds are trained now).",
+)
+@click.option("--spam-threshold", "spam_t", type=float, default=None, help="Reject threshold (default: settings).")
+@click.option("--hold-threshold", "hold_t", type=float, default=None, help="Hold threshold (default: settings).")
+def loso_cmd(paths: tuple[str, ...], scores: str | None, spam_t: float | None, hold_t: float | None) -> None:
+    """Leave-one-source-out evaluation of the classifier alone: per held-out source, ham rejected,
+    spam not published and AUC at the given thresholds on calibrated probabilities (JSON)."""
+    from workers.classifier import SHIPPED_CORPUS, read_sources
+    from workers.loso import report
+
+    rows = read_sources(paths or [SHIPPED_CORPUS])
+    z = tested = None
+    if scores:
+        doc = json.loads(Path(scores).read_text())
+        if doc.get("rows") != len(rows):
+            raise click.ClickException(f"{scores} was computed on {doc.get('rows')} rows, not these {len(rows)}")
+        z, tested = doc["z"], doc["tested"]
+    settings = _settings()
+    result = report(
+        rows,
+        spam=settings.classifier_spam if spam_t is None else spam_t,
+        hold=settings.classifier_hold if hold_t is None else hold_t,
+        z=z,
+        tested=tested,
+    )
+    click.echo(json.dumps(result, indent=1))
+
+
+@spam.command("retrain")
+def retrain_cmd() -> None:
+    """Retrain now on the corpus plus moderators' decisions, and store it for every worker."""
+    from service.core.db import Database
+    from workers.learning import retrain
+
+    db = Database(_settings())
+    try:
+        with db.session() as session:
+            row = retrain(session, min_new=1)
+            click.echo(json.dumps({"stored": row.version if row else None}))
+    finally:
+        db.dispose()
+
+
+@spam.command("evaluate")
+@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--model",
+    "model_path",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="Evaluate this model file instead of the shipped one.",
+)
+@click.option(
+    "--rows",
+    "rows_out",
+    type=click.Path(dir_okay=False, writable=True),
+    default=None,
+    help="Write each row's outcome and every check's verdict, score and reason to this CSV.",
+)
+@click.option(
+    "--learn",
+    is_flag=True,
+    default=False,
+    help="Replay moderators: held and rejected rows are labelled as they arrive and the model "
+    "retrains as in production; adds the figures per slice of the file (learning curve).",
+)
+@click.option(
+    "--retrain-every",
+    type=click.IntRange(min=1),
+    default=None,
+    help="With --learn: retrain after this many new labels (default: COMMENTQ_RETRAIN_EVERY).",
+)
+@click.option(
+    "--slices",
+    type=click.IntRange(min=1),
+    default=10,
+    show_default=True,
+    help="With --learn: how many consecutive slices the learning curve has.",
+)
+@click.option(
+    "--corpus",
+    "corpus",
+    multiple=True,
+    type=click.Path(exists=True),
+    help="With --learn: retrain on this corpus (CSV or folder) instead of the shipped one.",
+)
+def evaluate_cmd(
+    csv_file: str,
+    model_path: str | None,
+    rows_out: str | None,
+    learn: bool,
+    retrain_every: int | None,
+    slices: int,
+    corpus: tuple[str, ...],
+) -> None:
+    """Run the real check pipeline on a labelled CSV (CONTENT, CLASS; optional AUTHOR, URL, EMAIL,
+    DATE, ARTICLE, ARTICLE_TEXT) and print one JSON object with the counts, precision, recall, F1 and
+    false-positive rate (CONTRACT.md "Spam corpus format")."""
+    from workers.evaluate import CorpusError, evaluate, read_rows
+    from workers.policy import PolicyConfig
+
+    try:
+        rows = read_rows(csv_file)
+    except (UnicodeDecodeError, OSError, CorpusError, csv.Error) as exc:
+        raise click.ClickException(f"cannot read {csv_file}: {exc}") from exc
+    if not rows:
+        raise click.ClickException(f"{csv_file}: no rows with CONTENT and CLASS (0 or 1)")
+    settings = _settings()
+    try:
+        result = evaluate(
+            rows,
+            config=PolicyConfig.from_settings(settings),
+            model_path=model_path,
+            rows_out=rows_out,
+            learn=learn,
+            slices=slices,
+            corpus=corpus or None,
+            retrain_every=retrain_every or getattr(settings, "retrain_every", 5),
+        )
+    except OSError as exc:
+        raise click.ClickException(str(exc)) from exc
+    sys.stdout.write(json.dumps(result) + "\n")
+
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -5,7 +5,7 @@ prometheus-client's multiprocess mode each worker would report only its own requ
 scrapes in a row could disagree. The master sets ``PROMETHEUS_MULTIPROC_DIR`` (to a fresh
 temporary directory unless the operator names one) before any worker imports prometheus-client,
 empties it at start (stale files from an earlier run would be summed too), and tells the client
-when a worker exits. ``service.metrics`` then exposes the sum over all workers.
+when a worker exits. ``service.web.metrics`` then exposes the sum over all workers.
 
 Used as ``gunicorn -c python:service.gunicorn_conf 'service:create_app()'`` (``commentq run``,
 the Dockerfile and docker-compose.yml do); ``gunicorn.conf.py`` at the project root loads it too.

@@ -10,9 +10,9 @@ import time
 
 import click
 
+from service.core.queue import CHECKS_QUEUE, TRAINING_QUEUE
+from service.core.settings import load
 from service.embedded_redis import EmbeddedRedis
-from service.queue import CHECKS_QUEUE, TRAINING_QUEUE
-from service.settings import load
 
 DEMO_SLUG = "welcome"
 
@@ -21,10 +21,11 @@ def _prepare(env: dict[str, str]) -> str | None:
     """Migrate, seed the demo article, and create a first moderator; returns its token if new."""
     from sqlalchemy import func, select
 
-    from service import create_app, store
-    from service.auth import create_moderator
-    from service.migrate import upgrade
-    from service.models import Moderator
+    from service import create_app
+    from service.core import store
+    from service.core.migrate import upgrade
+    from service.core.models import Moderator
+    from service.core.moderators import create_moderator
 
     app = create_app(load(env))
     db = app.extensions["db"]

@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from service import create_app, store
-from service.migrate import upgrade
-from service.settings import load
+from service import create_app
+from service.core import store
+from service.core.migrate import upgrade
+from service.core.settings import load
 from tests.support import (
     Stack,
     create_pg_database,

@@ -157,7 +157,7 @@ class Stack:
         return env
 
     def settings(self):
-        from service.settings import load
+        from service.core.settings import load
 
         return load(self.env)
 
@@ -166,8 +166,8 @@ class Stack:
         self.redis_url = self.redis.url
 
     def migrate(self) -> None:
-        from service.db import Database
-        from service.migrate import upgrade
+        from service.core.db import Database
+        from service.core.migrate import upgrade
 
         db = Database(self.settings())
         upgrade(db)

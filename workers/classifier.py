@@ -35,7 +35,7 @@ from itertools import repeat
 from pathlib import Path
 from typing import Any
 
-from service.linkfinder import find_links
+from service.core.linkfinder import find_links
 from workers.checks.text import clean
 
 MODELS_DIR = Path(__file__).resolve().parent / "models"
@@ -71,7 +71,7 @@ def _is_address(word: str) -> bool:
 
 def preprocess(text: str) -> str:
     """What the model reads: NFKC, entities decoded, invisible characters dropped; tags dropped (their
-    text kept); every link (``service.linkfinder``, the one the links check and the renderer use)
+    text kept); every link (``service.core.linkfinder``, the one the links check and the renderer use)
     and e-mail address dropped — the links check judges them by destination, and "has a link" must
     not be what the model learns spam is; every run of digits written ``0`` (phone numbers, prices
     and years alike); case folded, whitespace collapsed; at most ``MAX_CHARS`` characters. Linear."""

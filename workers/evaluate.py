@@ -30,7 +30,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from service.models import Status
+from service.core.models import Status
 from workers.checks.base import CheckContext, Submission
 from workers.checks.text import content_hash
 

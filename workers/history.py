@@ -17,7 +17,7 @@ from typing import Protocol
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from service.models import Comment, LabelledExample, SpamModel, Status
+from service.core.models import Comment, LabelledExample, SpamModel, Status
 from workers.checks.sites import website_domain, website_identity
 from workers.checks.text import shingles_of, similar
 

@@ -18,16 +18,16 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from service.models import LabelledExample, SpamModel
-from service.queue import RETRAIN_TASK, enqueue_retrain_if_due
-from service.store import latest_spam_model, unlearned_examples
+from service.core.models import LabelledExample, SpamModel
+from service.core.queue import enqueue_retrain_if_due
+from service.core.store import latest_spam_model, unlearned_examples
 from workers.classifier import retrain_with
 
 log = logging.getLogger("commentq.learning")
-__all__ = ["RETRAIN_TASK", "latest_model", "new_examples", "queue_retrain_if_due", "retrain"]
+__all__ = ["latest_model", "new_examples", "queue_retrain_if_due", "retrain"]
 
 
-# The store owns these queries; the web's on_labelled hook (service.queue) uses them too.
+# The store owns these queries; the web's on_labelled hook (service.core.queue) uses them too.
 latest_model = latest_spam_model
 new_examples = unlearned_examples
 queue_retrain_if_due = enqueue_retrain_if_due

@@ -23,8 +23,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from service.models import Status
-from service.settings import Settings
+from service.core.models import Status
+from service.core.settings import Settings
 from workers.checks.base import CERTAIN, CLEAR_HAM, EVIDENCE, HEURISTIC, HOLD, INVALID, PASS, SPAM, WEAK, Verdict
 
 CLASSIFIER = "classifier"

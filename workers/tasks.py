@@ -1,22 +1,24 @@
-"""Celery tasks: check a comment, sweep the outbox. Each is safe to run twice."""
+"""Every Celery task, each a thin shell around ``service.core`` or the checks, and each safe to run
+twice: check a comment, sweep the outbox, retrain the classifier, deliver and sweep moderator
+notifications, forget old IP addresses. Names come from ``service.core.queue.TaskName``."""
 
 from __future__ import annotations
 
 import logging
 import socket
 
-from celery import shared_task
+from celery import Task, shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from celery.signals import task_postrun, task_prerun, worker_init
 from flask import current_app
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
-from service import store
-from service.db import get_session
-from service.logs import comment_id_var, request_id_var
-from service.models import Comment, Status, utcnow
-from service.queue import enqueue_comment
+from service.core import notifications, privacy, store
+from service.core.db import get_session
+from service.core.logs import comment_id_var, request_id_var
+from service.core.models import Comment, Status, utcnow
+from service.core.queue import TaskName, enqueue_comment
 from workers.checks.base import CheckContext, Submission, Verdict
 from workers.checks.text import content_hash
 from workers.history import DbHistory
@@ -30,7 +32,7 @@ WORKER = f"worker:{socket.gethostname()}"
 @task_prerun.connect
 def _log_context(task=None, args=None, **_):
     request_id_var.set(getattr(task.request, "request_id", None) if task else None)
-    comment_id_var.set(args[0] if task and task.name == "workers.tasks.process_comment" and args else None)
+    comment_id_var.set(args[0] if task and task.name == TaskName.PROCESS_COMMENT and args else None)
 
 
 @task_postrun.connect
@@ -78,7 +80,7 @@ def pipeline() -> Pipeline:
 
 @shared_task(
     bind=True,
-    name="workers.tasks.process_comment",
+    name=TaskName.PROCESS_COMMENT,
     autoretry_for=(OperationalError, DBAPIError),
     retry_backoff=1,
     retry_backoff_max=20,
@@ -167,9 +169,7 @@ def process_comment(self, comment_id: str) -> str:
     session.commit()
     log.info("comment %s", decision.status, extra={"reason": decision.reason[:500]})
     if decision.status == Status.HELD:
-        notify = current_app.extensions.get("on_held")
-        if notify:
-            notify(comment_id)
+        notifications.notify_held(comment_id)
     return decision.status
 
 
@@ -200,13 +200,11 @@ def hold_timed_out(session: Session, comment_id: str, finished: list[Verdict], l
         return "decided elsewhere"
     session.commit()
     log.warning("%s; held for a moderator", TIMED_OUT, extra={"finished": done})
-    notify = current_app.extensions.get("on_held")
-    if notify:
-        notify(comment_id)
+    notifications.notify_held(comment_id)
     return Status.HELD
 
 
-@shared_task(name="workers.tasks.sweep_outbox")
+@shared_task(name=TaskName.SWEEP_OUTBOX)
 def sweep_outbox() -> int:
     """Re-queue comments the broker lost (stuck in received/checking); give up on exhausted ones."""
     settings = current_app.extensions["settings"]
@@ -239,11 +237,46 @@ def sweep_outbox() -> int:
     return requeued
 
 
-@shared_task(name="workers.tasks.retrain_classifier")
+@shared_task(name=TaskName.RETRAIN_CLASSIFIER)
 def retrain_classifier() -> str | None:
     """Retrain the spam classifier on the corpus plus moderators' decisions (queued by the
-    moderation API's ``on_labelled`` hook and by beat); stores the model in ``spam_models``."""
+    moderation API after a labelling decision and by beat); stores the model in ``spam_models``."""
     from workers.learning import retrain
 
     row = retrain(get_session(), min_new=1)
     return row.version if row else None
+
+
+@shared_task(bind=True, name=TaskName.SEND_NOTIFICATION, max_retries=None)
+def send_notification(self: Task, notification_id: int) -> str:
+    """Deliver one moderator notification from the outbox (``notifications.deliver``), retrying
+    with backoff while its channel fails."""
+    try:
+        return notifications.deliver(current_app.extensions["settings"], notification_id)
+    except notifications.RetryDelivery as retry:
+        raise self.retry(countdown=retry.countdown) from None
+
+
+@shared_task(name=TaskName.SWEEP_NOTIFICATIONS)
+def sweep_notifications(older_than: float = 600.0) -> int:
+    """Re-queue notifications still ``pending`` long after their retry window: the broker lost them."""
+    ids = notifications.stale_pending(older_than)
+    celery = current_app.extensions["celery"]
+    for nid in ids:
+        celery.send_task(TaskName.SEND_NOTIFICATION, args=[nid])
+    if ids:
+        log.info("re-queued %d pending notification(s)", len(ids))
+    return len(ids)
+
+
+@shared_task(name=TaskName.FORGET_OLD_ADDRESSES)
+def forget_old_addresses() -> int:
+    """Forget the IP addresses of decided comments older than ``COMMENTQ_IP_RETENTION_DAYS``
+    (scheduled hourly by beat when it is above 0); one UPDATE, so a repeated run does nothing more."""
+    days = current_app.extensions["settings"].ip_retention_days
+    if days <= 0:
+        return 0
+    n = privacy.forget_addresses(get_session(), days)
+    if n:
+        log.info("forgot the IP address of %s comment(s) older than %s days", n, days)
+    return n

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from service import store
+from service.core import store
 from tests.support import ROOT, SHARED, in_ci
 
 CHROMIUM = "/usr/bin/chromium"

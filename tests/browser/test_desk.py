@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from service.models import Comment, Status
+from service.core.models import Comment, Status
 from tests.conftest import wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
@@ -151,7 +151,7 @@ def test_a_rejected_comment_is_marked_not_spam_from_the_desk_and_publishes(
     """WordPress's Spam folder: the workers reject the classic flattery with a commercial name and
     website; a moderator finds it under "rejected" and one click on "Not spam" publishes it and
     gives the classifier a ham example."""
-    from service.models import LabelledExample
+    from service.core.models import LabelledExample
 
     base, slug = stack.http.base, seed_article["slug"]
     rejected = stack.http.post(f"/api/v1/articles/{slug}/comments", json_body=FLATTERY).json()["id"]

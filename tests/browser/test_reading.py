@@ -12,8 +12,8 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
-from service import store
-from service.models import Status
+from service.core import store
+from service.core.models import Status
 from tests.browser.test_desk import _sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]

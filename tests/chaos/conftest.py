@@ -18,8 +18,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from service import create_app, store
-from service.models import Article, AuditEvent, Comment, Status
+from service import create_app
+from service.core import store
+from service.core.models import Article, AuditEvent, Comment, Status
 from tests.conftest import make_stack
 from tests.support import Stack
 

@@ -22,7 +22,7 @@ import pytest
 from sqlalchemy import select
 
 from service import create_app
-from service.models import Article, AuditEvent, Comment, Status
+from service.core.models import Article, AuditEvent, Comment, Status
 from tests.chaos.conftest import FINAL, Load, ledger, new_article, send_comments
 from tests.conftest import wait_for
 from tests.support import Stack, postgres_admin_url
@@ -36,7 +36,7 @@ def statuses(stack: Stack, slug: str) -> dict[str, str]:
     app = create_app(stack.settings())
     try:
         with app.extensions["db"].session() as s:
-            from service import store
+            from service.core import store
 
             art = store.get_article(s, slug)
             return dict(s.execute(select(Comment.id, Comment.status).where(Comment.article_id == art.id)).all())
@@ -50,7 +50,7 @@ def half_written(stack: Stack, slug: str) -> list[str]:
     bad = []
     try:
         with app.extensions["db"].session() as s:
-            from service import store
+            from service.core import store
 
             art = store.get_article(s, slug)
             comments = s.scalars(select(Comment).where(Comment.article_id == art.id)).unique().all()
@@ -217,7 +217,7 @@ def test_spent_retries_end_in_failed_then_requeue(chaos_stack):
         with app.extensions["db"].session() as s:
             from sqlalchemy import update
 
-            from service.models import utcnow
+            from service.core.models import utcnow
 
             s.execute(
                 update(Comment)
@@ -239,7 +239,7 @@ def test_spent_retries_end_in_failed_then_requeue(chaos_stack):
                     actor="test",
                 )
             )
-            from service.models import Article
+            from service.core.models import Article
 
             s.execute(update(Article).where(Article.slug == slug).values(comment_count=0))
             s.commit()

@@ -15,8 +15,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import func, select
 
-from service import create_app, store
-from service.models import Article, AuditEvent, Comment, Status
+from service import create_app
+from service.core import store
+from service.core.models import Article, AuditEvent, Comment, Status
 from tests.chaos.conftest import new_article
 
 pytestmark = [pytest.mark.chaos, pytest.mark.timeout(240)]

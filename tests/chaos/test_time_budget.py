@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import select
 
 from service import create_app
-from service.models import AuditEvent, Comment
+from service.core.models import AuditEvent, Comment
 from tests.chaos.conftest import new_article
 from tests.conftest import wait_for
 

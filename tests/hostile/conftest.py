@@ -11,12 +11,13 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from service import create_app, store
-from service.auth import create_moderator
+from service import create_app
+from service.core import store
+from service.core.migrate import upgrade
+from service.core.models import Comment
+from service.core.moderators import create_moderator
+from service.core.settings import load
 from service.embedded_redis import EmbeddedRedis
-from service.migrate import upgrade
-from service.models import Comment
-from service.settings import load
 
 FUZZ: dict[str, dict[str, int]] = {}  # operation -> {"cases": n, "5xx": n, "statuses": ...}
 

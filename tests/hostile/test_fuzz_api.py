@@ -14,7 +14,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from service.openapi import build_spec
+from service.web.openapi import build_spec
 from tests.hostile.conftest import SLUG, tally
 
 MAX_EXAMPLES = 30

@@ -14,8 +14,8 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from service import auth
-from service.models import Moderator
+from service.core import moderators
+from service.core.models import Moderator
 from tests.hostile.conftest import EMAIL, IP, SLUG, limited_app, public_pages
 
 GOOD = {"author": "Ann", "email": "ann@example.org", "body": "A fine comment."}
@@ -66,7 +66,7 @@ def test_forwarded_for_believed_behind_one_trusted_proxy(tmp_path: Path, hostile
         assert submit(app, proxy, **{"X-Forwarded-For": "1.1.1.1, 192.0.2.10"}).status_code == 429
         assert submit(app, proxy, **{"X-Forwarded-For": "192.0.2.11"}).status_code == 202
         # The stored IP is the real client's, as the proxy saw it.
-        from service.models import Comment
+        from service.core.models import Comment
 
         with app.extensions["db"].session() as s:
             ips = set(s.scalars(select(Comment.ip).where(Comment.author == "Ann")))
@@ -81,8 +81,8 @@ def test_tokens_are_stored_hashed_and_compared_in_constant_time(hostile_app: Fla
     with hostile_app.extensions["db"].session() as s:
         stored = list(s.scalars(select(Moderator.token_hash)))
     assert token not in stored and all(len(h) == 64 and re.fullmatch("[0-9a-f]+", h) for h in stored)
-    assert auth.hash_token(token) in stored
-    src = inspect.getsource(auth.moderator_for_token)
+    assert moderators.hash_token(token) in stored
+    src = inspect.getsource(moderators.moderator_for_token)
     assert "compare_digest" in src
     client = hostile_app.test_client()
     assert client.get("/api/v1/moderation/queue", headers={"Authorization": f"Bearer {token}"}).status_code == 200

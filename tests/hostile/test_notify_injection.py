@@ -14,10 +14,11 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
-from service import create_app, store
+from service import create_app
+from service.core import store
+from service.core.models import Notification
+from service.core.queue import enqueue_comment
 from service.embedded_redis import free_port
-from service.models import Notification
-from service.queue import enqueue_comment
 from tests.conftest import make_stack, wait_for
 from tests.integration.test_notifications import HELD_BODY, Inbox
 
@@ -88,14 +89,14 @@ def submit(app, author: str, email: str, url: str | None, body: str) -> str:
 
 
 def status(app, comment_id: str) -> str | None:
-    from service.models import Comment
+    from service.core.models import Comment
 
     with app.extensions["db"].session() as s:
         return s.scalar(select(Comment.status).where(Comment.id == comment_id))
 
 
 def note(app, comment_id: str) -> str | None:
-    from service.models import AuditEvent
+    from service.core.models import AuditEvent
 
     with app.extensions["db"].session() as s:
         return s.scalar(

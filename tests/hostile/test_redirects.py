@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from service.models import Comment
-from service.security import rate_key, safe_local_path, safe_redirect
+from service.core.models import Comment
+from service.web.security import rate_key, safe_local_path, safe_redirect
 from tests.hostile.conftest import SLUG
 
 ALLOWED = ("https://blog.example.org",)
@@ -200,7 +200,7 @@ def test_every_stored_submission_counts_whatever_the_answer(rl_app: Flask) -> No
 
 def test_a_failure_after_storing_still_counts(rl_app: Flask) -> None:
     """Whatever goes wrong after the commit (here: a view error after the store), it counts."""
-    from service.api import public
+    from service.web.api import public
 
     client = rl_app.test_client()
     original = public.enqueue_comment

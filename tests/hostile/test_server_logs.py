@@ -17,8 +17,8 @@ from pathlib import Path
 
 from flask import Flask
 
+from service.core.logs import JsonFormatter
 from service.embedded_redis import free_port
-from service.logs import JsonFormatter
 from tests.conftest import make_stack, wait_for
 from tests.hostile.conftest import SLUG
 
@@ -46,8 +46,8 @@ def test_log_lines_never_carry_the_previous_requests_ids(hostile_app: Flask, see
         )
         assert sub.status_code == 202
         submitted = sub.get_json()["id"]
-        from service import store
-        from service.models import Comment
+        from service.core import store
+        from service.core.models import Comment
 
         with hostile_app.extensions["db"].session() as s:
             art = s.get(Comment, seeded["published"]).article
@@ -79,7 +79,7 @@ def test_log_lines_never_carry_the_previous_requests_ids(hostile_app: Flask, see
 
 
 def test_request_ids_from_clients_are_plain_tokens(hostile_app: Flask) -> None:
-    from service.logs import incoming_request_id
+    from service.core.logs import incoming_request_id
 
     assert incoming_request_id("abc-123_x.y:z") == "abc-123_x.y:z"
     for bad in ("a\nb", "x" * 65, "", None, "<script>", "a b"):

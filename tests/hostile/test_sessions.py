@@ -9,8 +9,8 @@ import uuid
 from flask import Flask
 from flask.testing import FlaskClient
 
-from service import auth
-from service.models import Comment
+from service.core import moderators
+from service.core.models import Comment
 
 
 def csrf(client: FlaskClient, path: str = "/moderation/login") -> str:
@@ -21,7 +21,7 @@ def sign_in(app: Flask) -> tuple[FlaskClient, str, str]:
     """A signed-in client, its session cookie and the moderator's name."""
     name = f"mod-{uuid.uuid4().hex[:6]}"
     with app.extensions["db"].session() as s:
-        _, token = auth.create_moderator(s, name)
+        _, token = moderators.create_moderator(s, name)
     client = app.test_client()
     resp = client.post("/moderation/login", data={"token": token, "csrf_token": csrf(client)})
     assert resp.status_code == 303
@@ -36,7 +36,7 @@ def replay(app: Flask, cookie: str) -> FlaskClient:
 
 
 def held_comment(app: Flask, seeded: dict) -> str:
-    from service import store
+    from service.core import store
 
     with app.extensions["db"].session() as s:
         art = s.get(Comment, seeded["held"]).article
@@ -71,7 +71,7 @@ def test_cookie_saved_before_logout_stops_working(hostile_app: Flask, seeded: di
 def test_logout_ends_only_that_session(hostile_app: Flask) -> None:
     name = f"mod-{uuid.uuid4().hex[:6]}"
     with hostile_app.extensions["db"].session() as s:
-        _, token = auth.create_moderator(s, name)
+        _, token = moderators.create_moderator(s, name)
     a, b = hostile_app.test_client(), hostile_app.test_client()
     for c in (a, b):
         assert c.post("/moderation/login", data={"token": token, "csrf_token": csrf(c)}).status_code == 303
@@ -83,11 +83,11 @@ def test_logout_ends_only_that_session(hostile_app: Flask) -> None:
 def test_revoking_the_token_ends_saved_sessions(hostile_app: Flask) -> None:
     client, saved, name = sign_in(hostile_app)
     with hostile_app.extensions["db"].session() as s:
-        assert auth.revoke_moderator(s, name)
+        assert moderators.revoke_moderator(s, name)
     assert replay(hostile_app, saved).get("/moderation/").status_code == 302
     # A new token for the same name does not bring the old session back.
     with hostile_app.extensions["db"].session() as s:
-        auth.create_moderator(s, name)
+        moderators.create_moderator(s, name)
     assert replay(hostile_app, saved).get("/moderation/").status_code == 302
 
 

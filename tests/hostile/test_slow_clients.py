@@ -155,7 +155,8 @@ def test_many_slow_clients_do_not_block_commentq_behind_the_proxy(proxy: tuple[i
 
 def test_the_proxy_passes_the_client_address_and_logs_no_ip(web: Stack, proxy: tuple[int, Path]) -> None:
     port, tmp = proxy
-    from service import create_app, store
+    from service import create_app
+    from service.core import store
 
     app = create_app(web.settings())
     try:
@@ -173,7 +174,7 @@ def test_the_proxy_passes_the_client_address_and_logs_no_ip(web: Stack, proxy: t
         with urllib.request.urlopen(req, timeout=15) as resp:
             assert resp.status == 202
             cid = json.loads(resp.read())["id"]
-        from service.models import Comment
+        from service.core.models import Comment
 
         with app.extensions["db"].session() as s:
             assert s.get(Comment, cid).ip == "127.0.0.1"  # the real client, not the spoofed header

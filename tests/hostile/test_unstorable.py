@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from service import create_app
-from service.migrate import upgrade
-from service.settings import load
+from service.core.migrate import upgrade
+from service.core.settings import load
 from tests.conftest import _database_for
 from tests.hostile.conftest import SLUG, seed
 
@@ -145,8 +145,8 @@ def test_the_engine_refuses_unstorable_values_whatever_the_path(store_app: Flask
     """The last line: a statement with a NUL parameter is refused before the driver sees it."""
     from sqlalchemy import select
 
-    from service.guards import UnstorableValue
-    from service.models import Article
+    from service.core.models import Article
+    from service.web.guards import UnstorableValue
 
     with store_app.extensions["db"].session() as s, pytest.raises(UnstorableValue):
         s.execute(select(Article).where(Article.slug == "a\x00b")).all()

@@ -12,9 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from marshmallow import ValidationError
 
-from service import store
-from service.render import render_body
-from service.schemas import CommentIn
+from service.core import store
+from service.core.render import render_body
+from service.web.schemas import CommentIn
 from tests.hostile.conftest import SLUG
 
 CORPUS = [
@@ -176,7 +176,7 @@ def xss_comments(hostile_app) -> list[str]:
         ids.append(resp.get_json()["id"])
     db = hostile_app.extensions["db"]
     with db.session() as s:
-        from service.models import Comment
+        from service.core.models import Comment
 
         for cid in ids:
             store.publish(s, s.get(Comment, cid), ("received",), action="publish", actor="test")

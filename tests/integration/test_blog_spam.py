@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from service import store
-from service.models import LabelledExample
+from service.core import store
+from service.core.models import LabelledExample
 from tests.conftest import wait_for
 from tests.integration.test_pipeline import FOUR_LINKS, held_ids
 

@@ -9,9 +9,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from service import store
-from service.auth import create_moderator
-from service.models import AuditEvent, Comment, Status
+from service.core import store
+from service.core.models import AuditEvent, Comment, Status
+from service.core.moderators import create_moderator
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 

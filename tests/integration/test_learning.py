@@ -14,8 +14,9 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from service import create_app, store
-from service.models import LabelledExample, SpamModel
+from service import create_app
+from service.core import store
+from service.core.models import LabelledExample, SpamModel
 from tests.conftest import BACKENDS, make_stack, wait_for
 from tests.support import Stack
 from workers.classifier import shipped_model

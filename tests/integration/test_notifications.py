@@ -15,11 +15,12 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
-from service import create_app, store
+from service import create_app
+from service.core import store
+from service.core.models import Comment, Notification, Status, utcnow
+from service.core.notifications import SIGNATURE_HEADER, verify
+from service.core.queue import enqueue_comment
 from service.embedded_redis import free_port
-from service.models import Comment, Notification, Status, utcnow
-from service.notify import SIGNATURE_HEADER, verify
-from service.queue import enqueue_comment
 from tests.conftest import make_stack, wait_for
 
 pytestmark = pytest.mark.integration
@@ -204,7 +205,7 @@ def test_sweeper_requeues_a_notification_the_broker_lost(notifying_stack, receiv
     """A pending row whose send task never reached a worker is sent by the beat sweeper."""
     from datetime import timedelta
 
-    from workers.notify import sweep_notifications
+    from workers.tasks import sweep_notifications
 
     _stack, app = notifying_stack
     hook, _inbox, _ = receivers

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from service import store
+from service.core import store
 
 GOOD = {"author": "Ann", "email": "ann@example.org", "body": "Hello there."}
 
@@ -138,7 +138,7 @@ def test_moderation_needs_a_token(client, slug):
 def test_moderator_token_is_stored_hashed(unit_app, runner, client, slug):
     from sqlalchemy import select
 
-    from service.models import Moderator
+    from service.core.models import Moderator
 
     result = runner.invoke(args=["moderator", "create", "alice"])
     token = result.output.strip().splitlines()[-1]

@@ -486,8 +486,8 @@ def test_reputation_keeps_a_full_website_marked_spam():
 
 
 def test_the_worker_passes_the_stored_article_text_and_site_to_the_checks(unit_app, runner, tmp_path):
-    from service import store
-    from service.models import Comment
+    from service.core import store
+    from service.core.models import Comment
     from workers.tasks import submission_of
 
     body = tmp_path / "body.txt"
@@ -543,7 +543,7 @@ def test_the_readme_walkthrough_reply_publishes():
 def test_the_database_history_counts_websites_and_keys_reputation_like_the_memory_one(unit_app):
     """DbHistory answers the same questions as MemoryHistory: other senders per website key (a
     LIKE on the host narrows, the key function decides), and website reputation by identity."""
-    from service.models import Article, Comment, LabelledExample, utcnow
+    from service.core.models import Article, Comment, LabelledExample, utcnow
     from workers.history import DbHistory
 
     now = utcnow()

@@ -1,5 +1,5 @@
 """Learning and the command line: retraining from moderators' decisions into ``spam_models``, the
-``on_labelled`` hook, the database history, and ``commentq spam train|evaluate``."""
+retrain queued after a labelling decision, the database history, and ``commentq spam train|evaluate``."""
 
 from __future__ import annotations
 
@@ -11,13 +11,13 @@ from pathlib import Path
 from click.testing import CliRunner
 from flask import Flask
 
-from service.models import Article, Comment, LabelledExample, SpamModel, Status, utcnow
-from service.queue import CHECKS_QUEUE, RETRAIN_TASK, TRAINING_QUEUE
+from service.cli import spam
+from service.core.models import Article, Comment, LabelledExample, SpamModel, Status, utcnow
+from service.core.queue import CHECKS_QUEUE, TRAINING_QUEUE, TaskName
 from tests.unit.checks_support import ctx, sub
 from workers import classifier as c
 from workers.checks.classifier import Classifier, ModelCache
 from workers.checks.text import shingles_of
-from workers.cli import spam
 from workers.history import DbHistory
 from workers.learning import new_examples, queue_retrain_if_due, retrain
 
@@ -86,26 +86,27 @@ def _queued_tasks(app: Flask, queue: str = TRAINING_QUEUE) -> list[str]:
 def test_retrains_have_a_queue_of_their_own_that_a_bare_worker_also_consumes(unit_app: Flask):
     """A retrain never waits in the checks queue in front of comments (nor a comment behind it)."""
     celery = unit_app.extensions["celery"]
-    assert celery.amqp.router.route({}, RETRAIN_TASK)["queue"].name == TRAINING_QUEUE
+    assert celery.amqp.router.route({}, TaskName.RETRAIN_CLASSIFIER)["queue"].name == TRAINING_QUEUE
     assert celery.amqp.router.route({}, "workers.tasks.process_comment")["queue"].name == CHECKS_QUEUE
     # `celery -A workers worker` without -Q consumes every declared queue, so it still learns.
     assert {q.name for q in celery.conf.task_queues} == {CHECKS_QUEUE, TRAINING_QUEUE}
 
 
-def test_on_labelled_queues_a_retrain_only_when_enough_examples_exist(unit_app: Flask):
+def test_a_labelled_decision_queues_a_retrain_only_when_enough_examples_exist(unit_app: Flask):
     with unit_app.test_request_context(), unit_app.extensions["db"].session() as session:
         _queued_tasks(unit_app)
         for n in range(4):
             session.add(LabelledExample(text=f"t{n}", label=n % 2, source="moderator:m"))
         session.commit()
-        assert unit_app.extensions["on_labelled"] is queue_retrain_if_due
         assert queue_retrain_if_due() is False  # 4 < retrain_every (5)
         assert _queued_tasks(unit_app) == []
         session.add(LabelledExample(text="t5", label=1, source="moderator:m"))
         session.commit()
         assert queue_retrain_if_due() is True
         assert _queued_tasks(unit_app) == ["workers.tasks.retrain_classifier"]
-        assert RETRAIN_TASK not in _queued_tasks(unit_app, CHECKS_QUEUE)  # (other tests' comments may wait there)
+        assert TaskName.RETRAIN_CLASSIFIER not in _queued_tasks(
+            unit_app, CHECKS_QUEUE
+        )  # (other tests' comments may wait there)
         assert session.query(SpamModel).count() == 0  # nothing trained in the request
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from service.linkfinder import host_of
+from service.core.linkfinder import host_of
 from workers.checks.text import LEET, clean, content_hash, fold, fold_plain, jaccard, links, shingles
 
 

@@ -115,7 +115,7 @@ def test_email_fast_path_agrees_on_arbitrary_text(text):
 
 @given(st.text(alphabet=st.characters(codec=None, exclude_categories=()), max_size=80))
 def test_hostile_scan_agrees_with_the_patterns(text):
-    from service.validation import CONTROL, _hostile
+    from service.core.validation import CONTROL, _hostile
 
     want = bool("\x00" in text or SURROGATE.search(text) or CONTROL.search(text))
     assert (_hostile(text, multiline=True) is not None) == want

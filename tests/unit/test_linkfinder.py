@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from service.linkfinder import find_links, host_of
+from service.core.linkfinder import find_links, host_of
 
 
 def urls(text: str) -> list[str]:

@@ -14,9 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from marshmallow import ValidationError
 
-from service import store
-from service.models import Comment
-from service.schemas import CommentIn
+from service.core import store
+from service.core.models import Comment
+from service.web.schemas import CommentIn
 from tests.unit.checks_support import ctx
 from workers.checks.base import Submission
 from workers.checks.validation import Validation

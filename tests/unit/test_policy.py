@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from service.settings import load
+from service.core.settings import load
 from tests.unit.checks_support import ctx, remember, sub
 from workers.checks.base import Verdict
 from workers.history import MemoryHistory

@@ -8,9 +8,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from service import store
-from service.models import AuditEvent, Comment, LabelledExample, Status, utcnow
-from service.privacy import ERASED_AUTHOR, ERASED_EMAIL, forget_addresses
+from service.core import store
+from service.core.models import AuditEvent, Comment, LabelledExample, Status, utcnow
+from service.core.privacy import ERASED_AUTHOR, ERASED_EMAIL, forget_addresses
 
 ANN = "Ann.Reader@Example.org"
 
@@ -90,7 +90,7 @@ def test_old_addresses_of_decided_comments_are_forgotten(unit_app, runner, comme
 
 
 def test_retention_is_off_by_default_and_scheduled_when_set(unit_app, runner):
-    from service.settings import load
+    from service.core.settings import load
 
     assert runner.invoke(args=["privacy", "forget-ips"]).exit_code != 0
     assert "forget-old-addresses" not in load({}).celery["beat_schedule"]
@@ -99,7 +99,7 @@ def test_retention_is_off_by_default_and_scheduled_when_set(unit_app, runner):
 
 
 def test_the_worker_task_forgets_with_the_configured_period(unit_app, comments):
-    from workers.privacy import forget_old_addresses
+    from workers.tasks import forget_old_addresses
 
     app = unit_app
     with app.extensions["db"].session() as session:

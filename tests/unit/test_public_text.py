@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from service import store
-from service.models import Comment, Status
-from service.render import ALLOWED_MARKUP_TEXT
+from service.core import store
+from service.core.models import Comment, Status
+from service.core.render import ALLOWED_MARKUP_TEXT
 
 
 @pytest.fixture

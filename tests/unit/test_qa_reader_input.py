@@ -10,9 +10,9 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from service import render, store, validation
-from service.models import Article, Comment
-from service.settings import form_post_bytes, load
+from service.core import render, store, validation
+from service.core.models import Article, Comment
+from service.core.settings import form_post_bytes, load
 
 GOOD = {"author": "Ann", "email": "ann@example.org", "body": "Hello there."}
 FORM = {"author": "Ann", "email": "ann@example.org", "comment": "Hello there."}

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from service.render import ALLOWED_MARKUP_TEXT, MARKUP_TAGS, render_body, sanitise
+from service.core.render import ALLOWED_MARKUP_TEXT, MARKUP_TAGS, render_body, sanitise
 
 
 def test_paragraphs_and_line_breaks():

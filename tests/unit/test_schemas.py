@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from marshmallow import ValidationError
 
-from service.schemas import CommentIn, form_to_comment
+from service.web.schemas import CommentIn, form_to_comment
 
 
 def load(**fields):

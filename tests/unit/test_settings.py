@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from service.settings import load
+from service.core.settings import load
 
 
 def test_defaults(tmp_path):

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from service.cli import spam
 from workers import classifier as c
 from workers.checks.base import PASS, CheckContext, Submission, Verdict
-from workers.cli import spam
 from workers.evaluate import CorpusError, Row, evaluate, read_rows
 
 HEADER = ["AUTHOR", "URL", "EMAIL", "DATE", "ARTICLE", "ARTICLE_TEXT", "CONTENT", "CLASS"]

@@ -8,9 +8,9 @@ from datetime import timedelta
 
 import pytest
 
-from service import store
-from service.models import Comment, Status
-from service.settings import load
+from service.core import store
+from service.core.models import Comment, Status
+from service.core.settings import load
 
 
 def add(session, article, body, parent=None, when=None):

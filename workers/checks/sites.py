@@ -20,7 +20,7 @@ import re
 from functools import cache
 from pathlib import Path
 
-from service.linkfinder import host_of as linkfinder_host_of
+from service.core.linkfinder import host_of as linkfinder_host_of
 
 DATA = Path(__file__).resolve().parent / "data"
 MAX_LABELS = 5  # the most labels a listed domain has ("ncbi.nlm.nih.gov" has 4)
@@ -340,7 +340,7 @@ def spam_domains() -> frozenset[str]:
 
 def host_of(url: str | None) -> str:
     """The lower-case host of ``url`` ("https://www.Example.org/x" -> "example.org"), "" if none:
-    ``service.linkfinder.host_of`` (the one URL reading the renderer and the checks share) without
+    ``service.core.linkfinder.host_of`` (the one URL reading the renderer and the checks share) without
     a leading "www."; a name longer than any DNS name (253) is no host."""
     host = linkfinder_host_of(url or "")
     if len(host) > 253:

@@ -11,7 +11,7 @@ import html
 import re
 import unicodedata
 
-from service.linkfinder import Link, find_links
+from service.core.linkfinder import Link, find_links
 from workers.checks.memo import MB, bytes_lru
 
 # Zero-width and bidi-control characters (incl. U+FEFF, which ends many scraped comments).
@@ -88,7 +88,7 @@ def content_hash(text: str) -> str:
 def links(text: str) -> tuple[str, ...]:
     """Every web link a reader could follow in ``text``, as absolute URLs, in order.
 
-    The one link finder (``service.linkfinder``, which the renderer uses too) run on the cleaned
+    The one link finder (``service.core.linkfinder``, which the renderer uses too) run on the cleaned
     text, so that a link hidden behind entities or compatibility characters is still found.
     """
     return tuple(link.url for link in find_links(clean(text)))
@@ -96,7 +96,7 @@ def links(text: str) -> tuple[str, ...]:
 
 @bytes_lru(16 * MB)
 def found_links(text: str) -> tuple[Link, ...]:
-    """Every link in ``text`` as the one link finder (``service.linkfinder``) reports it, run on
+    """Every link in ``text`` as the one link finder (``service.core.linkfinder``) reports it, run on
     the cleaned text (``clean``): offsets are into ``clean(text)``; ``link.site`` is the host
     without "www.". The list the checks judge links by."""
     return find_links(clean(text))

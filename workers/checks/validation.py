@@ -9,7 +9,7 @@ No DNS lookup is ever made: the email's syntax is checked, not its deliverabilit
 
 from __future__ import annotations
 
-from service.validation import (
+from service.core.validation import (
     SURROGATE,
     email_problem,
     prepare,

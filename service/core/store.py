@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from service.models import (
+from service.core.models import (
     Article,
     AuditEvent,
     CheckResult,
@@ -24,8 +24,8 @@ from service.models import (
     Status,
     utcnow,
 )
-from service.render import render_body
-from service.validation import public_name
+from service.core.render import render_body
+from service.core.validation import public_name
 
 
 class StoreError(Exception):

@@ -17,13 +17,13 @@ from marshmallow import (
     validates_schema,
 )
 
-from service import validation
+from service.core import validation
 
 
 class CommentIn(Schema):
     """A new comment from a blog frontend (JSON, or a form post mapped by ``form_to_comment``).
 
-    Field rules are ``service.validation``'s, the same code the worker's ``validation`` check runs:
+    Field rules are ``service.core.validation``'s, the same code the worker's ``validation`` check runs:
     a comment accepted here is never rejected there as invalid. What is stored is what the reader
     typed (``validation.prepare``: name tags stripped and trimmed, CRLF as LF, a scheme added to a
     bare website), never NFKC-normalised or case-folded.

@@ -1,4 +1,4 @@
-"""The article store: SQLAlchemy 2 models. Alembic migrations in ``service/migrations`` create them."""
+"""The article store: SQLAlchemy 2 models. Alembic migrations in ``service/core/migrations`` create them."""
 
 from __future__ import annotations
 

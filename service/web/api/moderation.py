@@ -5,17 +5,18 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Blueprint, current_app, g, jsonify, request
+from flask import Blueprint, g, jsonify, request
 
-from service import store
-from service.auth import require_moderator
-from service.db import get_session
-from service.errors import ApiError
-from service.logs import comment_id_var
-from service.metrics import get_metrics
-from service.models import Comment
-from service.render import render_body
-from service.schemas import DecisionIn, ModerationItemOut, QueueArgs, QueueOut
+from service.core import store
+from service.core.db import get_session
+from service.core.logs import comment_id_var
+from service.core.models import Comment
+from service.core.queue import enqueue_retrain_if_due
+from service.core.render import render_body
+from service.web.auth import require_moderator
+from service.web.errors import ApiError
+from service.web.metrics import get_metrics
+from service.web.schemas import DecisionIn, ModerationItemOut, QueueArgs, QueueOut
 
 bp = Blueprint("moderation", __name__, url_prefix="/api/v1/moderation")
 log = logging.getLogger("commentq.moderation")
@@ -90,9 +91,8 @@ def apply_decision(comment: Comment, action: str, note: str | None, moderator: s
     session.commit()
     get_metrics().decisions.labels(action).inc()
     log.info("moderator decision", extra={"action": action, "moderator": moderator, "comment": comment.id})
-    learn = current_app.extensions.get("on_labelled")
-    if learn and action in store.LEARNING_ACTIONS:
-        learn()
+    if action in store.LEARNING_ACTIONS:
+        enqueue_retrain_if_due()
     session.refresh(comment)
     return {"id": comment.id, "action": action, "previous_status": previous, "status": comment.status}
 

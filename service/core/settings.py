@@ -15,7 +15,7 @@ from typing import Any
 
 from kombu import Exchange, Queue
 
-from service.queue import CHECKS_QUEUE, RETRAIN_TASK, TRAINING_QUEUE
+from service.core.queue import CHECKS_QUEUE, TRAINING_QUEUE, TaskName
 
 
 def _bool(value: str | None, default: bool) -> bool:
@@ -155,28 +155,28 @@ class Settings:
             # for a moderator ("checks timed out"); the hard limit, 10 s later, kills a child that
             # did not stop (then the attempt counter and `failed` take over).
             "task_annotations": {
-                "workers.tasks.process_comment": {
+                TaskName.PROCESS_COMMENT: {
                     "soft_time_limit": self.checks_time_limit,
                     "time_limit": self.checks_time_limit + 10,
                 }
             },
             "task_default_queue": CHECKS_QUEUE,
-            # Retraining goes to its own queue (service/queue.py says why). A worker started without
+            # Retraining goes to its own queue (service/core/queue.py says why). A worker started without
             # -Q consumes both, so a bare `celery -A workers worker` still learns.
             "task_queues": tuple(
                 Queue(name, Exchange(name, type="direct"), routing_key=name) for name in (CHECKS_QUEUE, TRAINING_QUEUE)
             ),
-            "task_routes": {RETRAIN_TASK: {"queue": TRAINING_QUEUE}},
+            "task_routes": {TaskName.RETRAIN_CLASSIFIER: {"queue": TRAINING_QUEUE}},
             "worker_hijack_root_logger": False,
             "worker_send_task_events": True,
             "task_send_sent_event": True,
             "worker_max_tasks_per_child": 1000,
             "beat_schedule": {
-                "sweep-outbox": {"task": "workers.tasks.sweep_outbox", "schedule": self.sweep_interval},
-                "retrain-classifier": {"task": RETRAIN_TASK, "schedule": 600.0},
-                "sweep-notifications": {"task": "workers.notify.sweep_notifications", "schedule": 300.0},
+                "sweep-outbox": {"task": TaskName.SWEEP_OUTBOX, "schedule": self.sweep_interval},
+                "retrain-classifier": {"task": TaskName.RETRAIN_CLASSIFIER, "schedule": 600.0},
+                "sweep-notifications": {"task": TaskName.SWEEP_NOTIFICATIONS, "schedule": 300.0},
                 **(
-                    {"forget-old-addresses": {"task": "workers.privacy.forget_old_addresses", "schedule": 3600.0}}
+                    {"forget-old-addresses": {"task": TaskName.FORGET_OLD_ADDRESSES, "schedule": 3600.0}}
                     if self.ip_retention_days > 0
                     else {}
                 ),

@@ -5,7 +5,7 @@ What commenters may use (README "What commenters may type"), WordPress's way:
 * plain text, shown as typed: a blank line starts a paragraph, a line break is kept (``<br>``),
   leading spaces and runs of spaces are kept (``&nbsp;``), so pasted code keeps its indentation;
 * links typed as text (``https://…``, ``www.…``, ``example.org/path``) become links; they are found
-  by the one link finder (``service.linkfinder``) in the *raw* text, before anything is escaped,
+  by the one link finder (``service.core.linkfinder``) in the *raw* text, before anything is escaped,
   so quotes and angle brackets around a URL are not part of it, a balanced ``)`` is, and no
   entity's ``;`` ever ends up in one;
 * these tags, as in WordPress's default comment form: ``a`` (``href``, ``title``), ``b``,
@@ -24,7 +24,7 @@ import re
 
 import nh3
 
-from service.linkfinder import find_links
+from service.core.linkfinder import find_links
 
 # The tags commenters may use, and their attributes (README; shown under the form).
 MARKUP_TAGS = ("a", "b", "strong", "em", "i", "blockquote", "code", "q", "cite", "del")

@@ -7,7 +7,7 @@ from typing import Any
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
-from service import schemas
+from service.web import schemas
 
 
 def _err(description: str) -> dict[str, Any]:

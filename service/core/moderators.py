@@ -1,21 +1,16 @@
-"""Moderator tokens: shown once, stored as a SHA-256 hash, compared in constant time."""
+"""Moderators and their tokens: shown once, stored as a SHA-256 hash, compared in constant time.
+Desk sessions end with the token that opened them."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
 import secrets
-from collections.abc import Callable
-from functools import wraps
-from typing import Any
 
-from flask import g, request
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from service.db import get_session
-from service.errors import ApiError
-from service.models import Moderator, utcnow
+from service.core.models import DeskSession, Moderator, utcnow
 
 TOKEN_PREFIX = "cq_"  # noqa: S105 - a prefix, not a secret
 
@@ -32,7 +27,7 @@ def create_moderator(session: Session, name: str) -> tuple[Moderator, str]:
     if existing is not None and existing.revoked_at is None:
         raise ValueError(f"moderator {name!r} exists; revoke it first to issue a new token")
     if existing is not None:
-        _end_desk_sessions(session, existing.id)
+        end_desk_sessions(session, existing.id)
         existing.token_hash = hash_token(token)
         existing.revoked_at = None
         moderator = existing
@@ -48,15 +43,19 @@ def revoke_moderator(session: Session, name: str) -> bool:
     if moderator is None or moderator.revoked_at is not None:
         return False
     moderator.revoked_at = utcnow()
-    _end_desk_sessions(session, moderator.id)
+    end_desk_sessions(session, moderator.id)
     session.commit()
     return True
 
 
-def _end_desk_sessions(session: Session, moderator_id: int) -> None:
-    from service.desk import end_sessions  # the desk owns its sessions; imported late (it imports us)
-
-    end_sessions(session, moderator_id)
+def end_desk_sessions(session: Session, moderator_id: int) -> int:
+    """End every desk session of a moderator (token revoked or re-issued); returns how many."""
+    result = session.execute(
+        update(DeskSession)
+        .where(DeskSession.moderator_id == moderator_id, DeskSession.ended_at.is_(None))
+        .values(ended_at=utcnow())
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def moderator_for_token(session: Session, token: str | None) -> Moderator | None:
@@ -69,29 +68,3 @@ def moderator_for_token(session: Session, token: str | None) -> Moderator | None
     if not hmac.compare_digest(moderator.token_hash, digest):
         return None
     return moderator
-
-
-def bearer_token() -> str | None:
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        return None
-    return token.strip()
-
-
-def require_moderator(view: Callable[..., Any]) -> Callable[..., Any]:
-    """401 unless the request carries a valid moderator token (or a desk session, see desk.py)."""
-
-    @wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        moderator = moderator_for_token(get_session(), bearer_token())
-        if moderator is None:
-            raise ApiError(
-                401,
-                "A valid moderator token is required (Authorization: Bearer <token>).",
-                headers={"WWW-Authenticate": 'Bearer realm="commentq"'},
-            )
-        g.moderator = moderator.name
-        return view(*args, **kwargs)
-
-    return wrapper

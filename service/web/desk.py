@@ -33,15 +33,15 @@ from flask.sessions import SecureCookieSessionInterface
 from sqlalchemy import delete, or_, update
 from werkzeug.exceptions import HTTPException
 
-from service import store
-from service.api.moderation import apply_decision
-from service.auth import moderator_for_token
-from service.db import get_session
-from service.errors import ApiError
-from service.models import Comment, DeskSession, Moderator, Status, utcnow
-from service.render import render_body
-from service.security import safe_local_path
-from service.validation import slug_problem
+from service.core import store
+from service.core.db import get_session
+from service.core.models import Comment, DeskSession, Moderator, Status, utcnow
+from service.core.moderators import moderator_for_token
+from service.core.render import render_body
+from service.core.validation import slug_problem
+from service.web.api.moderation import apply_decision
+from service.web.errors import ApiError
+from service.web.security import safe_local_path
 
 bp = Blueprint("desk", __name__, url_prefix="/moderation")
 
@@ -150,16 +150,6 @@ def _start_session(moderator: Moderator) -> str:
     )
     db.commit()
     return sid
-
-
-def end_sessions(db: Any, moderator_id: int) -> int:
-    """End every desk session of a moderator (token revoked or re-issued); returns how many."""
-    result = db.execute(
-        update(DeskSession)
-        .where(DeskSession.moderator_id == moderator_id, DeskSession.ended_at.is_(None))
-        .values(ended_at=utcnow())
-    )
-    return result.rowcount or 0
 
 
 @bp.before_request

@@ -10,7 +10,7 @@ from flask import Flask, g, request
 from flask_cors import CORS
 from flask_limiter import Limiter
 
-from service.settings import Settings
+from service.core.settings import Settings
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "

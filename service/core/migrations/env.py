@@ -1,11 +1,11 @@
-"""Alembic environment: the URL comes from commentq's settings, the metadata from service.models."""
+"""Alembic environment: the URL comes from commentq's settings, the metadata from service.core.models."""
 
 from __future__ import annotations
 
 from alembic import context
 from sqlalchemy import create_engine, pool
 
-from service.models import Base
+from service.core.models import Base
 
 config = context.config
 target_metadata = Base.metadata

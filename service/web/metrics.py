@@ -65,9 +65,9 @@ class _StoreCollector:
         return []
 
     def collect(self):
-        from service import store
-        from service.models import Status
-        from service.queue import queue_depth
+        from service.core import store
+        from service.core.models import Status
+        from service.core.queue import queue_depth
 
         with self.app.app_context():
             statuses = GaugeMetricFamily("commentq_comments", "Comments by status", labels=["status"])

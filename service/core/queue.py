@@ -3,13 +3,26 @@
 from __future__ import annotations
 
 import logging
+from enum import StrEnum
 
 from flask import current_app
 
 log = logging.getLogger("commentq.queue")
 
-PROCESS_TASK = "workers.tasks.process_comment"
-RETRAIN_TASK = "workers.tasks.retrain_classifier"
+
+class TaskName(StrEnum):
+    """Every Celery task's registered name, in one place: the web side queues tasks by name (it
+    never imports the workers' check code) and ``workers/tasks.py`` registers each under its name.
+    Never rename one: messages already in a broker carry the old name."""
+
+    PROCESS_COMMENT = "workers.tasks.process_comment"
+    SWEEP_OUTBOX = "workers.tasks.sweep_outbox"
+    RETRAIN_CLASSIFIER = "workers.tasks.retrain_classifier"
+    SEND_NOTIFICATION = "workers.notify.send_notification"
+    SWEEP_NOTIFICATIONS = "workers.notify.sweep_notifications"
+    FORGET_OLD_ADDRESSES = "workers.privacy.forget_old_addresses"
+
+
 # Two queues, so that a retrain (tens of seconds of CPU on the full corpus) never sits in front of a
 # reader's comment: `commentq run` and compose give the training queue a worker process of its own.
 CHECKS_QUEUE = "commentq"
@@ -22,7 +35,7 @@ def enqueue_comment(comment_id: str, request_id: str | None = None) -> bool:
     celery = current_app.extensions["celery"]
     try:
         celery.send_task(
-            PROCESS_TASK,
+            TaskName.PROCESS_COMMENT,
             args=[comment_id],
             headers={"request_id": request_id},
             retry=True,
@@ -38,18 +51,18 @@ def enqueue_comment(comment_id: str, request_id: str | None = None) -> bool:
 
 
 def enqueue_retrain_if_due() -> bool:
-    """The ``on_labelled`` hook, run after a moderator's spam/approve decision is committed: queue a
+    """Run after a moderator's spam/approve decision is committed (``apply_decision``): queue a
     classifier retrain once ``retrain_every`` new labels exist. Training never runs in a request,
     and this never raises: the decision stands, and beat retrains later anyway."""
-    from service.db import get_session
-    from service.store import unlearned_examples
+    from service.core.db import get_session
+    from service.core.store import unlearned_examples
 
     try:
         settings = current_app.extensions["settings"]
         if unlearned_examples(get_session()) < max(1, settings.retrain_every):
             return False
         current_app.extensions["celery"].send_task(
-            RETRAIN_TASK, retry=True, retry_policy={"max_retries": 1, "interval_start": 0}
+            TaskName.RETRAIN_CLASSIFIER, retry=True, retry_policy={"max_retries": 1, "interval_start": 0}
         )
         return True
     except Exception as exc:  # learning must never fail a moderator's request

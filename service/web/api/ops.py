@@ -5,9 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, jsonify
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from service.db import get_db, write_probe
-from service.openapi import build_spec
-from service.queue import broker_ok
+from service.core.db import get_db, write_probe
+from service.core.queue import broker_ok
+from service.web.openapi import build_spec
 
 bp = Blueprint("ops", __name__)
 

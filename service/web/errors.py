@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, current_app, g, jsonify, request
+from flask import Flask, g, jsonify, request
 from marshmallow import ValidationError
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -44,11 +44,12 @@ def error_response(
 
 def _respond(status: int, message: str, errors: dict[str, Any] | None = None, headers: dict[str, str] | None = None):
     """JSON, except for a browser's plain form post, which gets a readable HTML page (see pages.py)."""
-    html_page = current_app.extensions.get("html_form_errors")
-    if html_page is not None:
-        resp = html_page(status, message, errors or {}, headers or {})
-        if resp is not None:
-            return resp
+    # Imported here: the pages import the public API, which imports this module.
+    from service.web.pages import html_form_errors
+
+    resp = html_form_errors(status, message, errors or {}, headers or {})
+    if resp is not None:
+        return resp
     return error_response(status, message, errors, headers)
 
 

@@ -9,16 +9,17 @@ from typing import Any
 from flask import Blueprint, current_app, g, jsonify, redirect, request, url_for
 from marshmallow import ValidationError
 
-from service import store
-from service.db import get_session
-from service.errors import ApiError, flatten
-from service.forms import form_field_errors, invalid_utf8_fields
-from service.guards import check_payload
-from service.logs import comment_id_var, incoming_request_id, request_id_var
-from service.metrics import get_metrics
-from service.models import Article, Comment, Status
-from service.queue import enqueue_comment
-from service.schemas import (
+from service.core import store
+from service.core.db import get_session
+from service.core.logs import comment_id_var, incoming_request_id, request_id_var
+from service.core.models import Article, Comment, Status
+from service.core.queue import enqueue_comment
+from service.core.validation import public_name, slug_problem
+from service.web.errors import ApiError, flatten
+from service.web.forms import form_field_errors, invalid_utf8_fields
+from service.web.guards import check_payload
+from service.web.metrics import get_metrics
+from service.web.schemas import (
     ArticleOut,
     CommentIn,
     CommentPageOut,
@@ -26,8 +27,7 @@ from service.schemas import (
     PageArgs,
     form_to_comment,
 )
-from service.security import client_ip, safe_redirect
-from service.validation import public_name, slug_problem
+from service.web.security import client_ip, safe_redirect
 
 bp = Blueprint("public", __name__, url_prefix="/api/v1")
 log = logging.getLogger("commentq.api")

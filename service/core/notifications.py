@@ -1,10 +1,11 @@
 """Moderator notifications when a comment is held: a signed (HMAC-SHA256) webhook and/or an email
 through SMTP, both optional (COMMENTQ_WEBHOOK_URL / _SECRET, COMMENTQ_SMTP_URL + COMMENTQ_NOTIFY_EMAIL).
 
-The worker's ``on_held`` hook only records ``notifications`` rows (an outbox) and queues
-``workers.notify.send_notification`` by name; the sending, with retries, happens in that task,
-never in a web request. What is sent is for moderators: the commenter's name, email and text, the
-check reasons and a link to the desk; never the IP address, the user agent, tokens or secrets.
+When the worker holds a comment it calls ``notify_held``, which only records ``notifications`` rows
+(an outbox) and queues ``TaskName.SEND_NOTIFICATION``; the sending (``deliver``), with retries,
+happens in that task (``workers.tasks.send_notification``), never in a web request. What is sent
+is for moderators: the commenter's name, email and text, the check reasons and a link to the desk;
+never the IP address, the user agent, tokens or secrets.
 """
 
 from __future__ import annotations
@@ -26,16 +27,17 @@ from email.message import EmailMessage
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from flask import Flask, current_app
+from flask import current_app
 from sqlalchemy import select
 
-from service.db import get_session
-from service.models import Comment, Notification
-from service.settings import Settings
+from service.core.db import get_session
+from service.core.models import Comment, Notification, utcnow
+from service.core.queue import TaskName
+from service.core.settings import Settings
 
 log = logging.getLogger("commentq.notify")
 
-SEND_TASK = "workers.notify.send_notification"
+MAX_ATTEMPTS = 8  # retries after 1, 2, 4 ... 64 s: about two minutes of trying
 WEBHOOK = "webhook"
 EMAIL = "email"
 SIGNATURE_HEADER = "X-Commentq-Signature"
@@ -45,6 +47,14 @@ EXCERPT_CHARS = 2000
 
 class DeliveryError(Exception):
     """A delivery that failed and may succeed later; the message never contains a secret."""
+
+
+class RetryDelivery(Exception):
+    """``deliver`` failed for now; the task should try again after ``countdown`` seconds."""
+
+    def __init__(self, countdown: float) -> None:
+        super().__init__(f"retry in {countdown:g} s")
+        self.countdown = countdown
 
 
 def channels(settings: Settings) -> list[str]:
@@ -71,23 +81,77 @@ def record_held(comment_id: str) -> list[int]:
     celery = current_app.extensions["celery"]
     for row in rows:
         try:
-            celery.send_task(SEND_TASK, args=[row.id])
+            celery.send_task(TaskName.SEND_NOTIFICATION, args=[row.id])
         except Exception as exc:  # the row stays pending; a later send can pick it up
             log.warning("could not queue a notification", extra={"error": type(exc).__name__})
     return [row.id for row in rows]
 
 
-def init_app(app: Flask) -> None:
-    """Install the ``on_held`` hook the worker's ``process_comment`` calls after holding a comment."""
+def notify_held(comment_id: str) -> None:
+    """Called by the worker right after it committed a comment as held: record and queue its
+    notifications. Never raises: the held decision is committed, and a notification must not undo it."""
+    try:
+        record_held(comment_id)
+    except Exception:  # any failure of the outbox write or the broker
+        get_session().rollback()
+        log.exception("could not record the held-comment notification")
 
-    def on_held(comment_id: str) -> None:
-        try:
-            record_held(comment_id)
-        except Exception:  # the held decision is committed; a notification must not undo it
-            get_session().rollback()
-            log.exception("could not record the held-comment notification")
 
-    app.extensions["on_held"] = on_held
+def deliver(settings: Settings, notification_id: int) -> str:
+    """Send one notification from the outbox once: ``"sent"``, ``"failed"`` (for good, with the
+    reason on the row), ``"missing"`` or ``"already <status>"`` (a redelivered task does nothing).
+
+    Raises ``RetryDelivery`` when the channel failed and a later attempt may succeed.
+    """
+    session = get_session()
+    row = session.get(Notification, notification_id)
+    if row is None:
+        return "missing"
+    if row.status != "pending":
+        return f"already {row.status}"
+    comment = session.get(Comment, row.comment_id)
+    sender = SENDERS.get(row.channel)
+    if comment is None or sender is None:
+        row.status, row.last_error = "failed", "comment gone" if comment is None else "unknown channel"
+        session.commit()
+        return "failed"
+    row.attempts += 1
+    session.commit()
+    try:
+        sender(settings, payload_for(comment, settings), row.id)
+    except (UnbuildableNotification, UnicodeError, ValueError, TypeError, AttributeError) as exc:
+        # Retrying cannot help (the comment's own values refuse to make a safe message): failed now,
+        # with the reason, rather than pending and re-queued every few minutes for ever.
+        reason = str(exc) if isinstance(exc, UnbuildableNotification) else f"{type(exc).__name__}: {exc}"
+        row.status, row.last_error = "failed", reason[:1000]
+        session.commit()
+        log.error("notification cannot be built", extra={"channel": row.channel, "error": reason[:300]})
+        return "failed"
+    except DeliveryError as exc:
+        row.last_error = str(exc)
+        if row.attempts >= MAX_ATTEMPTS:
+            row.status = "failed"
+            session.commit()
+            log.error("notification failed for good", extra={"channel": row.channel, "error": str(exc)})
+            return "failed"
+        session.commit()
+        log.warning("notification failed; will retry", extra={"channel": row.channel, "error": str(exc)})
+        raise RetryDelivery(min(2 ** (row.attempts - 1), 300)) from None
+    row.status, row.sent_at, row.last_error = "sent", utcnow(), None
+    session.commit()
+    log.info("notification sent", extra={"channel": row.channel})
+    return "sent"
+
+
+def stale_pending(older_than: float, limit: int = 500) -> list[int]:
+    """Ids of notifications still ``pending`` ``older_than`` seconds after they were recorded: past
+    their retry window, so the broker lost them. Delivery is at least once; receivers deduplicate
+    by the delivery id the payload carries."""
+    from datetime import timedelta
+
+    cutoff = utcnow() - timedelta(seconds=older_than)
+    query = select(Notification.id).where(Notification.status == "pending", Notification.created_at < cutoff)
+    return list(get_session().scalars(query.limit(limit)))
 
 
 # --- what is sent -----------------------------------------------------------------------------

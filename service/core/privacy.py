@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from service.models import AuditEvent, Comment, LabelledExample, Status, utcnow
+from service.core.models import AuditEvent, Comment, LabelledExample, Status, utcnow
 
 ERASED_AUTHOR = "Anonymous"
 ERASED_EMAIL = "erased@commentq.invalid"  # .invalid never resolves (RFC 2606)

@@ -1,14 +1,10 @@
 """Text the store cannot hold never reaches it: NUL bytes and lone surrogates are bad input.
 
 PostgreSQL refuses NUL in text (and psycopg cannot encode a lone surrogate); before this guard such
-a value in an id, a slug or a field answered 503 "store unavailable" (issue 11). Three layers, one
-rule (``unstorable``):
-
-* every request: a path parameter holding such a character answers ``404`` (no such thing can
-  exist), a query parameter ``422`` naming it (the contract's status for field errors);
-* request bodies: ``check_payload`` names the field (``422``) before the schema or the store see it;
-* the engine: a ``before_cursor_execute`` listener refuses any statement parameter holding one
-  (``UnstorableValue``, answered ``422``), so a path this module forgot cannot become an outage.
+a value in an id, a slug or a field answered 503 "store unavailable" (issue 11). One rule
+(``unstorable``), used in three layers: the HTTP guards (``service.web.guards``) name the field
+before the schema or the store see it, and the engine listener here refuses any statement parameter
+holding one (``UnstorableValue``), so a path the HTTP layer forgot cannot become an outage.
 """
 
 from __future__ import annotations
@@ -17,10 +13,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from flask import Flask, request
 from sqlalchemy import Engine, event
-
-from service.errors import ApiError
 
 UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
@@ -40,9 +33,9 @@ def unstorable(value: object) -> str | None:
     return "Contains a NUL byte." if found.group() == "\x00" else "Contains invalid Unicode (lone surrogates)."
 
 
-def check_payload(data: Any, prefix: str = "") -> None:
-    """Raise ``ApiError(422)`` naming every field (``a.b`` for nested ones) whose string value, or
-    key, cannot be stored."""
+def payload_problems(data: Any, prefix: str = "") -> dict[str, list[str]]:
+    """Every field (``a.b`` for nested ones) whose string value, or key, cannot be stored, with why:
+    ``{"author": ["Contains a NUL byte."]}``; empty when all can."""
     errors: dict[str, list[str]] = {}
     stack: list[tuple[str, Any]] = [(prefix, data)]
     while stack:
@@ -60,8 +53,7 @@ def check_payload(data: Any, prefix: str = "") -> None:
             problem = unstorable(value)
             if problem:
                 errors[name or "_schema"] = [problem]
-    if errors:
-        raise ApiError(422, "The request has invalid fields.", errors)
+    return errors
 
 
 def _params_hold_unstorable(parameters: Any) -> bool:
@@ -81,26 +73,3 @@ def guard_engine(engine: Engine) -> None:
     def _refuse(_conn, _cursor, _statement, parameters, _context, _executemany) -> None:
         if parameters and _params_hold_unstorable(parameters):
             raise UnstorableValue("a value holds a NUL byte or a lone surrogate")
-
-
-def init_app(app: Flask) -> None:
-    """Check every request's path (404) and query (422) parameters; map ``UnstorableValue`` to ``422``."""
-
-    @app.before_request
-    def _refuse_unstorable_parameters() -> None:
-        for name, value in (request.view_args or {}).items():
-            if unstorable(value):
-                raise ApiError(404, "Not found.", {name: [unstorable(value) or ""]})
-        errors = {}
-        for name, value in request.args.items(multi=True):
-            problem = unstorable(value) or unstorable(name)
-            if problem:
-                errors[name.replace("\x00", "\\0")] = [problem]
-        if errors:
-            raise ApiError(422, "The request has invalid query parameters.", errors)
-
-    @app.errorhandler(UnstorableValue)
-    def _unstorable(_exc: UnstorableValue):
-        return app.handle_user_exception(
-            ApiError(422, "A value cannot be stored: it holds a NUL byte or invalid Unicode.")
-        )

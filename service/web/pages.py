@@ -8,12 +8,12 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, abort, current_app, g, render_template, request, url_for
 
-from service import render, store
-from service.api.public import form_return_url, status_view
-from service.db import get_session
-from service.models import Comment
-from service.security import safe_redirect
-from service.validation import public_name, slug_problem
+from service.core import render, store
+from service.core.db import get_session
+from service.core.models import Comment
+from service.core.validation import public_name, slug_problem
+from service.web.api.public import form_return_url, status_view
+from service.web.security import safe_redirect
 
 bp = Blueprint("pages", __name__)
 
@@ -52,9 +52,8 @@ FIELD_LABELS = {
 
 
 def init_app(app: Flask) -> None:
-    """Register the article page and the HTML error page for browsers' plain form posts."""
+    """Register the article page (its HTML error page is called by ``service.web.errors``)."""
     app.register_blueprint(bp)
-    app.extensions["html_form_errors"] = html_form_errors
 
 
 def html_form_errors(status: int, message: str, errors: dict[str, Any], headers: dict[str, str]) -> Response | None:

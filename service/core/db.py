@@ -10,7 +10,7 @@ from flask import Flask, current_app, g
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-from service.settings import Settings
+from service.core.settings import Settings
 
 
 class Database:
@@ -28,7 +28,7 @@ class Database:
         self.engine: Engine = create_engine(self.url, **kwargs)
         if self.url.startswith("sqlite"):
             event.listen(self.engine, "connect", _sqlite_pragmas)
-        from service.guards import guard_engine
+        from service.core.guards import guard_engine
 
         guard_engine(self.engine)
         event.listen(self.engine, "handle_error", _invalidate_read_only)
