@@ -13,16 +13,20 @@ import json
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING, cast
 
 import click
-from flask import current_app
+from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import select
 
 from service.core.models import Moderator
 
+if TYPE_CHECKING:
+    from service.core.settings import Settings
 
-def _create_app():
+
+def _create_app() -> Flask:
     from service import create_app
 
     return create_app()
@@ -221,11 +225,12 @@ def run(host: str, port: int, worker_count: int) -> None:
 
 
 # --- the spam classifier and the checks, offline ----------------------------------------------
-def _settings():
+def _settings() -> Settings:
+    """The app's settings inside an app context, else read from the environment."""
     try:
         from flask import current_app
 
-        return current_app.extensions["settings"]
+        return cast("Settings", current_app.extensions["settings"])
     except (RuntimeError, KeyError):
         from service.core.settings import load
 
@@ -403,7 +408,7 @@ def evaluate_cmd(
             learn=learn,
             slices=slices,
             corpus=corpus or None,
-            retrain_every=retrain_every or getattr(settings, "retrain_every", 5),
+            retrain_every=retrain_every or settings.retrain_every,
         )
     except OSError as exc:
         raise click.ClickException(str(exc)) from exc
