@@ -87,7 +87,7 @@ def read_rows(path: str | Path) -> list[Row]:
                 except ValueError:
                     raise CorpusError(f"{path}, line {line}: DATE {raw!r} is not an ISO 8601 date") from None
 
-            def opt(name: str, rec: dict = rec) -> str | None:
+            def opt(name: str, rec: dict[str, str] = rec) -> str | None:
                 value = (rec.get(name) or "").strip()
                 return value or None
 

@@ -116,7 +116,7 @@ class Policy:
         clear_ham = model is not None and CLEAR_HAM in model.tags
         if rule_spam:
             reason, by = _join(rule_spam)
-            if clear_ham:
+            if clear_ham and model is not None:
                 return Decision(
                     Status.HELD,
                     f"{reason} (held, not rejected: the classifier finds it clearly ham, {model.reason})",
@@ -144,7 +144,7 @@ class Policy:
             agreeing = evidence + ([model] if model is not None and model.verdict == HOLD else [])
             if len({v.check for v in agreeing}) >= 2:
                 reason, by = _join(agreeing)
-                if clear_ham:
+                if clear_ham and model is not None:
                     return Decision(
                         Status.HELD,
                         f"{reason} (held, not rejected: the classifier finds it clearly ham, {model.reason})",
