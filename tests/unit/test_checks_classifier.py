@@ -12,6 +12,7 @@ from scipy.sparse import hstack
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
+from tests.compare import first_difference
 from tests.unit.checks_support import ctx, sub
 from workers.checks.classifier import Classifier, ModelCache
 from workers.history import MemoryHistory
@@ -90,7 +91,8 @@ def _assert_same_model(a: spam_model.Model, b: spam_model.Model) -> None:
     CPU), so never byte for byte; and a short message, never a diff of two large blobs."""
     keys_a, values_a = _summary(a)
     keys_b, values_b = _summary(b)
-    assert keys_a == keys_b, f"feature sets differ: {len(set(keys_a) ^ set(keys_b))} features in one only"
+    diff = first_difference(keys_a, keys_b)
+    assert diff is None, f"feature sets differ: {len(set(keys_a) ^ set(keys_b))} features in one only; {diff}"
     worst = float(np.max(np.abs(values_a - values_b))) if len(values_a) else 0.0
     assert np.allclose(values_a, values_b, rtol=1e-4, atol=1e-4), f"largest difference {worst:.3g}"
 

@@ -35,7 +35,7 @@ def _reference_probability(m: spam_model.Model, text: str) -> float:
     return 1.0 / (1.0 + math.exp(-z))
 
 
-def test_the_shipped_model_scores_corpus_rows_as_the_plain_formula():
+def test_the_shipped_model_scores_corpus_rows_as_the_plain_formula() -> None:
     m = spam_model.shipped_model()
     rows = training.read_sources([training.SHIPPED_CORPUS], body_only=False)
     sample = rows[:: max(1, len(rows) // 300)]  # every source, ham and spam, ~300 rows
@@ -44,7 +44,7 @@ def test_the_shipped_model_scores_corpus_rows_as_the_plain_formula():
         assert m.probability(r.text) == pytest.approx(_reference_probability(m, r.text), abs=1e-12, rel=0), r.text[:80]
 
 
-def test_a_model_with_l1_rows_divides_by_the_sum_of_idfs():
+def test_a_model_with_l1_rows_divides_by_the_sum_of_idfs() -> None:
     m = spam_model.Model("t", 0.5, {"word": {"cheap": (2.0, 1.5), "pills": (3.0, -0.5)}}, norm="l1")
     z = 0.5 + (2.0 * 1.5 + 3.0 * -0.5) / (2.0 + 3.0)
     assert m.probability("Cheap pills") == pytest.approx(1.0 / (1.0 + math.exp(-z)), abs=1e-15)
@@ -73,7 +73,7 @@ print(json.dumps({
 """
 
 
-def test_a_check_worker_scores_without_importing_numpy_scipy_or_sklearn():
+def test_a_check_worker_scores_without_importing_numpy_scipy_or_sklearn() -> None:
     """The tasks module, every check and the shipped model, in a fresh interpreter: none of the
     ``train`` extra's libraries is imported (they are ~270 MB the check workers need not install)."""
     done = subprocess.run(
@@ -93,7 +93,7 @@ def without_training_libraries(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.mark.usefixtures("without_training_libraries")
-def test_training_without_the_train_extra_says_what_to_install():
+def test_training_without_the_train_extra_says_what_to_install() -> None:
     for call in (
         lambda: training.retrain_with(["buy cheap pills"], [1]),
         lambda: training.platt([0.0, 1.0], [0, 1]),
@@ -106,7 +106,9 @@ def test_training_without_the_train_extra_says_what_to_install():
 
 
 @pytest.mark.usefixtures("without_training_libraries")
-def test_the_retrain_task_without_the_train_extra_logs_and_returns(unit_app: Flask, caplog: pytest.LogCaptureFixture):
+def test_the_retrain_task_without_the_train_extra_logs_and_returns(
+    unit_app: Flask, caplog: pytest.LogCaptureFixture
+) -> None:
     """No exception (Celery would log a traceback per beat tick, and a retry cannot install a
     package): one clear error line, and nothing stored."""
     from workers.tasks import retrain_classifier

@@ -87,7 +87,7 @@ def read_rows(path: str | Path) -> list[Row]:
                 except ValueError:
                     raise CorpusError(f"{path}, line {line}: DATE {raw!r} is not an ISO 8601 date") from None
 
-            def opt(name: str, rec: dict = rec) -> str | None:
+            def opt(name: str, rec: dict[str, str | None] = rec) -> str | None:
                 value = (rec.get(name) or "").strip()
                 return value or None
 
@@ -175,7 +175,8 @@ def evaluate(
 
     # Time order when dated (stable: equal dates keep file order); else one second apart.
     dated = bool(rows) and all(r.date for r in rows)
-    order = sorted(range(len(rows)), key=lambda i: rows[i].date) if dated else range(len(rows))
+    # (``or START`` never applies when dated: it only tells the type checker a date is there.)
+    order = sorted(range(len(rows)), key=lambda i: rows[i].date or START) if dated else range(len(rows))
     articles: dict[str, int] = {}
     tally: Counter[str] = Counter()
     by_check: dict[str, Counter[str]] = {}

@@ -146,8 +146,8 @@ class Vocabulary:
         indptr = [0]
         indices: list[int] = []
         for text in pre:
-            cols = sorted(map(index.__getitem__, analyzer(text) & index.keys()))  # sorted: same sums every run
-            indices.extend(cols)
+            # sorted: the same sums every run
+            indices.extend(sorted(map(index.__getitem__, analyzer(text) & index.keys())))
             indptr.append(len(indices))
         cols = np.asarray(indices, dtype=np.int64)
         data = self.idf[cols] if len(cols) else np.zeros(0)
@@ -172,7 +172,7 @@ def vocabularies(pre: Sequence[str], sources: Sequence[str] | None = None) -> li
     n = len(pre)
     by_source = sources is not None and len(set(sources)) >= MIN_SOURCES
     groups: dict[str, list[int]] = {}
-    for i, s in enumerate(sources if by_source else ["all"] * n):
+    for i, s in enumerate(sources if sources is not None and by_source else ["all"] * n):
         groups.setdefault(s, []).append(i)
     out = []
     for kind, analyzer in ANALYZERS.items():
