@@ -19,8 +19,7 @@ import json
 import math
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from itertools import repeat
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -92,16 +91,6 @@ def char_features(text: str) -> set[str]:
 ANALYZERS: dict[str, Callable[[str], set[str]]] = {"word": word_features, "char": char_features}
 
 
-@dataclass(frozen=True)
-class _Terms:
-    """One analyzer's table, ready to score: per n-gram, its term of the dot product with the
-    weights (``idf * weight``) and of the row's norm (``idf ** 2`` for l2, ``idf`` for l1)."""
-
-    analyzer: Callable[[str], set[str]]
-    dot: dict[str, float]
-    norm: dict[str, float]
-
-
 @dataclass
 class Model:
     """A trained linear model: per analyzer, ``{feature: (idf, weight)}``; plus the intercept.
@@ -109,7 +98,6 @@ class Model:
     Features are binary (present or not), so a comment's row of an analyzer holds the idf of each
     n-gram it contains, normalised; its share of the log-odds is
     ``sum(idf * w) / sqrt(sum(idf ** 2))`` over those n-grams (l1: ``sum(idf * w) / sum(idf)``).
-    Both sums run over precomputed dictionaries (:class:`_Terms`), C-level ``sum(map(...))``.
     """
 
     version: str
@@ -121,18 +109,6 @@ class Model:
     # (workers/spam/learning.py) applies the same calibration without re-running leave-one-source-out.
     calibration: tuple[float, float] = (1.0, 0.0)
     norm: str = "l2"  # each analyzer's row normalisation: "l2" (sum of squares) or "l1" (sum)
-    _terms: dict[str, _Terms] = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        l1 = self.norm == "l1"
-        self._terms = {
-            kind: _Terms(
-                ANALYZERS[kind],
-                {f: idf * w for f, (idf, w) in table.items()},
-                {f: idf if l1 else idf * idf for f, (idf, _) in table.items()},
-            )
-            for kind, table in self.tables.items()
-        }
 
     def probability(self, text: str, keep: dict[str, set[str]] | None = None) -> float:
         """P(spam) in [0, 1] for a raw comment text; the same as scikit-learn's predict_proba.
@@ -140,14 +116,15 @@ class Model:
         compute them again)."""
         pre = preprocess(text)
         z = self.intercept
-        for kind, terms in self._terms.items():
-            feats = terms.analyzer(pre)
+        for kind, table in self.tables.items():
+            feats = ANALYZERS[kind](pre)
             if keep is not None:
                 keep[kind] = feats
-            dot = sum(map(terms.dot.get, feats, repeat(0.0)))
-            norm = sum(map(terms.norm.get, feats, repeat(0.0)))
-            if norm > 0.0:  # no known n-gram: the row is all zeros and adds nothing
-                z += dot / (norm if self.norm == "l1" else math.sqrt(norm))
+            known = [table[f] for f in feats if f in table]  # (idf, weight) of each n-gram the model has
+            dot = sum(idf * weight for idf, weight in known)
+            norm = sum(idf for idf, _ in known) if self.norm == "l1" else math.sqrt(sum(idf * idf for idf, _ in known))
+            if norm > 0.0:  # else the row is all zeros and adds nothing
+                z += dot / norm
         if z >= 0:
             return 1.0 / (1.0 + math.exp(-z))
         e = math.exp(z)
