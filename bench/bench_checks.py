@@ -26,10 +26,10 @@ from datetime import UTC, datetime, timedelta
 
 from workers.checks.base import CheckContext, Submission
 from workers.checks.text import content_hash
-from workers.classifier import YOUTUBE_CORPUS, read_corpus
 from workers.history import MemoryHistory
 from workers.pipeline import Pipeline
 from workers.policy import PolicyConfig
+from workers.spam.training import YOUTUBE_CORPUS, read_corpus
 
 
 def one_run(rows: list[tuple[str, str, int]], repeat: int) -> tuple[int, float, float]:
