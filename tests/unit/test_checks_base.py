@@ -1,4 +1,5 @@
-"""Verdict's and Submission's hand-written __init__ must behave like the generated frozen ones."""
+"""Verdict and Submission are frozen dataclasses: positional and keyword construction, defaults,
+equality, hashing, ``replace`` and ``asdict`` as every caller uses them."""
 
 from __future__ import annotations
 
