@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal, Protocol
 
@@ -74,7 +74,6 @@ class CheckContext:
     config: PolicyConfig
     history: History
     offline: bool = False
-    notes: dict[tuple[str, str], str] = field(default_factory=dict)
 
 
 class Check(Protocol):

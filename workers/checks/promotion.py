@@ -20,7 +20,6 @@ from workers.checks.base import HOLD, PASS, CheckContext, Submission, Verdict
 from workers.checks.text import fold, fold_plain, squash_spaces, strip_tags
 
 LEETY = re.compile(r"[a-z][013457@$]+[a-z]|\b[013457@$][a-z]")
-LEET_CHAR = re.compile(r"[013457@$]")  # in every match of LEETY
 PHRASES = Path(__file__).resolve().parent / "data" / "promotion.txt"
 
 
@@ -67,9 +66,8 @@ class Promotion:
         plain = plain_text(body)
         m = self.pattern.search(plain)
         # The leetspeak-folded form is searched too only when the text has digits or symbols inside
-        # words ("ch3ck 0ut"); that keeps phone numbers and prices intact in the plain form. (The
-        # cheap character test first: LEETY cannot match without one of those characters.)
-        if m is None and LEET_CHAR.search(plain) and LEETY.search(plain):
+        # words ("ch3ck 0ut"); that keeps phone numbers and prices intact in the plain form.
+        if m is None and LEETY.search(plain):
             folded = folded_text(body)
             if folded != plain:
                 m = self.pattern.search(folded)
