@@ -65,10 +65,7 @@ def test_fast_paths_match_the_plain_definitions(text):
     assert strip_tags(text) == TAGS.sub(" ", text)
     assert fold_plain(text) == marks_dropped(clean(text).casefold())
     assert fold(text) == fold_plain(text).translate(LEET)
-    assert (
-        normalised(text)
-        == SPACES.sub(" ", re.sub(r"[^\w\s]", "", TAGS.sub(" ", clean(text)).casefold())).strip()
-    )
+    assert normalised(text) == SPACES.sub(" ", re.sub(r"[^\w\s]", "", TAGS.sub(" ", clean(text)).casefold())).strip()
 
 
 @given(_any_text)
@@ -80,4 +77,4 @@ def test_clean_fast_path_matches_the_plain_definition(text):
 
     for t in (text, "".join(chr(ord(c) % 128) for c in text)):
         plain = CONTROL.sub("", INVISIBLE.sub("", html.unescape(unicodedata.normalize("NFKC", t))))
-        assert clean(t) == plain
+        assert clean.__wrapped__(t) == plain

@@ -36,6 +36,8 @@ def nfkc(text: str) -> str:
     return unicodedata.normalize("NFKC", text[:MATCH_CHARS])[:MATCH_CHARS]
 
 
+# The base of every other form, ~10 calls a comment: ~2 % of the check path uncached (bench, cold).
+@bytes_lru(16 * MB)
 def clean(text: str) -> str:
     """NFKC, HTML entities decoded, invisible characters dropped: what a reader really sees."""
     text = html.unescape(nfkc(text))
