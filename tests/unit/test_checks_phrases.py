@@ -156,3 +156,5 @@ def test_work_is_linear_on_long_adversarial_text(unit: str, chars: int) -> None:
     # At most two passes (the plain and the leetspeak-folded form), each over at most the text.
     assert counting.searches <= 2
     assert counting.chars <= 2 * len(body)
+    # And on long text the alternation still finds what each phrase on its own finds.
+    assert which(ALTERNATION, ONE_BY_ONE, plain_text(body)) == naive(ONE_BY_ONE, plain_text(body))
