@@ -4,12 +4,14 @@ Runs every check and the policy (the workers' real ``Pipeline``, shipped model, 
 as ``commentq spam evaluate`` uses it; flood is skipped offline) over the labelled corpus rows,
 several times, and prints the median rate. Run by hand, not in the test suite:
 
-    .venv/bin/python bench/bench_checks.py [CSV or folder ...] [--runs 5] [--repeat 3] [--profile 30]
+    .venv/bin/python bench/bench_checks.py [CSV or folder ...] [--runs 5] [--repeat 3] [--profile 30] [--cold]
 
 Defaults to the YouTube part of the shipped training corpus (1,138 comments). The rate uses CPU time of this process
 (``time.process_time``), so other load on the machine distorts it less; wall-clock is shown too.
 ``--profile N`` then profiles one more run (cProfile) and prints its N costliest functions to
-stderr, to see where the time goes before changing anything.
+stderr, to see where the time goes before changing anything. The checks' text caches persist between
+runs, so from the second run on every text is cached; ``--cold`` empties them before each run, as a
+worker meets each comment for the first time (measure a cache with ``--cold``).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 from workers.checks.base import CheckContext, Submission
+from workers.checks.memo import BytesLRU
 from workers.checks.text import content_hash
 from workers.history import MemoryHistory
 from workers.pipeline import Pipeline
@@ -65,6 +68,15 @@ def one_run(rows: list[tuple[str, str, int]], repeat: int) -> tuple[int, float, 
     return n, time.process_time() - cpu0, time.perf_counter() - wall0
 
 
+def clear_caches() -> None:
+    """Empty every text cache (``bytes_lru``) of the check modules loaded so far."""
+    for name, module in list(sys.modules.items()):
+        if name.startswith("workers.checks") and module is not None:
+            for value in vars(module).values():
+                if isinstance(value, BytesLRU):
+                    value.cache_clear()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("paths", nargs="*", default=[str(YOUTUBE_CORPUS)])
@@ -77,11 +89,14 @@ def main() -> None:
         metavar="N",
         help="after the runs, profile one more and print its N costliest functions (own time)",
     )
+    ap.add_argument("--cold", action="store_true", help="empty the checks' text caches before each run")
     args = ap.parse_args()
     rows = read_corpus(args.paths)
     one_run(rows[:50], 1)  # warm up: load the model, compile the patterns
     cpu_rates, wall_rates = [], []
     for _ in range(args.runs):
+        if args.cold:
+            clear_caches()
         n, cpu, wall = one_run(rows, args.repeat)
         cpu_rates.append(n / cpu)
         wall_rates.append(n / wall)
@@ -89,6 +104,7 @@ def main() -> None:
         json.dumps(
             {
                 "comments_per_run": len(rows) * args.repeat,
+                "cold": args.cold,
                 "runs": args.runs,
                 "median_per_second_cpu": round(statistics.median(cpu_rates)),
                 "median_per_second_wall": round(statistics.median(wall_rates)),
@@ -98,6 +114,8 @@ def main() -> None:
         )
     )
     if args.profile:
+        if args.cold:
+            clear_caches()
         profiler = cProfile.Profile()
         profiler.runcall(one_run, rows, args.repeat)
         out = io.StringIO()

@@ -1,10 +1,12 @@
-"""Verdict's and Submission's hand-written __init__ must behave like the generated frozen ones."""
+"""Verdict and Submission are frozen dataclasses: positional and keyword construction, defaults,
+equality, hashing, ``replace`` and ``asdict`` as every caller uses them."""
 
 from __future__ import annotations
 
 import dataclasses
 import inspect
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -12,7 +14,7 @@ from workers.checks.base import Submission, Verdict
 
 
 @pytest.mark.parametrize("cls", [Verdict, Submission])
-def test_init_takes_exactly_the_fields_with_their_defaults(cls):
+def test_init_takes_exactly_the_fields_with_their_defaults(cls: type[Any]) -> None:
     params = list(inspect.signature(cls.__init__).parameters.values())[1:]
     fields = dataclasses.fields(cls)
     assert [p.name for p in params] == [f.name for f in fields]
@@ -21,7 +23,7 @@ def test_init_takes_exactly_the_fields_with_their_defaults(cls):
         assert p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD
 
 
-def test_verdict_is_a_frozen_value():
+def test_verdict_is_a_frozen_value() -> None:
     v = Verdict("links", "hold", 0.5, "2 links", tags=frozenset({"reference-links"}))
     assert v == Verdict("links", "hold", 0.5, "2 links", None, frozenset({"reference-links"}))
     assert hash(v) == hash(Verdict("links", "hold", 0.5, "2 links", tags=frozenset({"reference-links"})))
@@ -41,7 +43,7 @@ def test_verdict_is_a_frozen_value():
         v.score = 1.0  # type: ignore[misc]
 
 
-def test_submission_is_a_frozen_value():
+def test_submission_is_a_frozen_value() -> None:
     when = datetime(2025, 1, 1, tzinfo=UTC)
     s = Submission(id="c1", article_id=1, author="Ann", email="a@example.org", body="hi", created_at=when)
     assert s == Submission("c1", 1, "Ann", "a@example.org", "hi", None, None, None, None, None, when)

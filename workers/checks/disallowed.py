@@ -24,7 +24,6 @@ from functools import cache
 from pathlib import Path
 
 from workers.checks.base import HOLD, PASS, WEAK, CheckContext, Submission, Verdict
-from workers.checks.memo import MB, bytes_lru
 from workers.checks.text import fold_plain, strip_tags
 
 KEYS = Path(__file__).resolve().parent / "data" / "disallowed_keys.txt"
@@ -44,7 +43,6 @@ def load_keys(path: Path = KEYS) -> frozenset[str]:
     )
 
 
-@bytes_lru(8 * MB)  # keyed on whole comment texts: bounded by bytes (issue 11)
 def keys_in(text: str, keys: frozenset[str] | None = None) -> tuple[str, ...]:
     """The distinct keys found in ``text`` as whole words or phrases, in order of appearance."""
     keys = load_keys() if keys is None else keys

@@ -14,7 +14,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 R = TypeVar("R")
 
@@ -29,18 +29,20 @@ def approx_size(value: Any) -> int:
     return size
 
 
-class BytesLRU:
+class BytesLRU(Generic[R]):
     """The cache behind ``bytes_lru``; ``info()`` reports entries and bytes (for tests and ops)."""
 
-    def __init__(self, fn: Callable[..., Any], max_bytes: int) -> None:
+    __wrapped__: Callable[..., R]  # set by ``functools.wraps``: the function without the cache
+
+    def __init__(self, fn: Callable[..., R], max_bytes: int) -> None:
         self.fn = fn
         self.max_bytes = max_bytes
         self.max_entry = max_bytes // 8
-        self.entries: OrderedDict[Any, tuple[Any, int]] = OrderedDict()
+        self.entries: OrderedDict[Any, tuple[R, int]] = OrderedDict()
         self.bytes = 0
         self.lock = threading.Lock()
 
-    def __call__(self, text: str, *more: Any) -> Any:
+    def __call__(self, text: str, *more: Any) -> R:
         key = (text, *more) if more else text
         with self.lock:
             hit = self.entries.get(key)
@@ -72,11 +74,11 @@ class BytesLRU:
             return {"entries": len(self.entries), "bytes": self.bytes, "max_bytes": self.max_bytes}
 
 
-def bytes_lru(max_bytes: int) -> Callable[[Callable[..., R]], Callable[..., R]]:
+def bytes_lru(max_bytes: int) -> Callable[[Callable[..., R]], BytesLRU[R]]:
     """Decorator: cache a function of a text (plus hashable positional arguments), holding at most
     ``max_bytes`` bytes."""
 
-    def wrap(fn: Callable[..., R]) -> Callable[..., R]:
+    def wrap(fn: Callable[..., R]) -> BytesLRU[R]:
         cache = BytesLRU(fn, max_bytes)
         wraps(fn)(cache)
         return cache

@@ -15,10 +15,9 @@ These are weak signals (fans shout, people type "!!!!!!" and "❤️❤️❤️
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 
 from workers.checks.base import HOLD, PASS, WEAK, CheckContext, Submission, Verdict
-from workers.checks.text import cached, clean, strip_tags
+from workers.checks.text import clean, strip_tags
 
 RUNS = re.compile(r"([!?.$*#~=_+-])\1{3,}")
 REPEATS = re.compile(r"(.)\1{2,}", re.S)
@@ -26,41 +25,18 @@ REPEATS = re.compile(r"(.)\1{2,}", re.S)
 EMOJI = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\ufe0e\ufe0f\u200d\u20e3]")
 
 
-def _ascii_where(predicate: Callable[[str], bool]) -> bytes:
-    return bytes(c for c in range(128) if predicate(chr(c)))
-
-
-# The ASCII characters each ``str`` predicate is true for: counted with ``bytes.translate``.
-_ALPHA, _UPPER, _SPACE, _DIGIT = (_ascii_where(p) for p in (str.isalpha, str.isupper, str.isspace, str.isdigit))
-_DROP_ASCII = dict.fromkeys(range(128))  # str.translate table: keep only the non-ASCII characters
-
-
 def _counts(text: str) -> tuple[int, int, int, int]:
-    """(alphabetic, upper-case, whitespace, digit) characters, as the ``str`` predicates count them.
-    The ASCII characters (nearly all of a comment) are counted by deleting each class with
-    ``bytes.translate``, a C loop; only the others cost one predicate call each."""
-    raw = text.encode("ascii", "ignore")
-    n = len(raw)
-    counts = (
-        n - len(raw.translate(None, _ALPHA)),
-        n - len(raw.translate(None, _UPPER)),
-        n - len(raw.translate(None, _SPACE)),
-        n - len(raw.translate(None, _DIGIT)),
-    )
-    if n == len(text):
-        return counts
-    rest = text.translate(_DROP_ASCII)
+    """(alphabetic, upper-case, whitespace, digit) characters, as the ``str`` predicates count them."""
     return (
-        counts[0] + sum(map(str.isalpha, rest)),
-        counts[1] + sum(map(str.isupper, rest)),
-        counts[2] + sum(map(str.isspace, rest)),
-        counts[3] + sum(map(str.isdigit, rest)),
+        sum(map(str.isalpha, text)),
+        sum(map(str.isupper, text)),
+        sum(map(str.isspace, text)),
+        sum(map(str.isdigit, text)),
     )
 
 
 def measure(text: str) -> tuple[int, float, int, float]:
-    """(letters, share of letters in capitals, punctuation runs, share of non-letter non-space).
-    This runs on every comment, so the counting is done in C (see ``_counts``)."""
+    """(letters, share of letters in capitals, punctuation runs, share of non-letter non-space)."""
     runs = len(RUNS.findall(text))
     text = REPEATS.sub(r"\1", text)
     if not text.isascii():
@@ -76,7 +52,7 @@ class Noise:
     name = "noise"
 
     def run(self, sub: Submission, ctx: CheckContext) -> Verdict:
-        text = cached(ctx.notes, "clean-tags", sub.body or "", lambda t: strip_tags(clean(t)))
+        text = strip_tags(clean(sub.body or ""))
         letters, caps, runs, symbols = measure(text)
         cfg = ctx.config
         if len(text) >= 20 and symbols >= cfg.symbols_ratio:

@@ -6,23 +6,20 @@ matched on the text with case and accents folded and tags dropped, then also wit
 folded (``ch3ck 0ut my``). A hit holds the
 comment; the policy rejects when the classifier independently finds it suspicious too.
 
-The phrases are searched by ``workers.checks.phrases.PhraseSet``: the same result as one
-alternation of them all, several times faster (see there).
+The phrases are searched as one alternation, in file order: the leftmost match wins, and of two
+phrases matching at the same place, the one higher in the file.
 """
 
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from workers.checks.base import HOLD, PASS, CheckContext, Submission, Verdict
-from workers.checks.memo import MB, bytes_lru
-from workers.checks.phrases import PhraseSet
 from workers.checks.text import fold, fold_plain, squash_spaces, strip_tags
 
 LEETY = re.compile(r"[a-z][013457@$]+[a-z]|\b[013457@$][a-z]")
-LEET_CHAR = re.compile(r"[013457@$]")  # in every match of LEETY
 PHRASES = Path(__file__).resolve().parent / "data" / "promotion.txt"
 
 
@@ -35,41 +32,42 @@ def read_phrases(path: Path = PHRASES) -> list[str]:
     return phrases
 
 
-@lru_cache(maxsize=4)
+def alternation(phrases: list[str]) -> re.Pattern[str]:
+    """``phrases`` as one expression: its ``search`` finds the leftmost match of any phrase, and
+    of two phrases matching at the same place, the earlier one's. Raises ``re.error``."""
+    return re.compile("|".join(f"(?:{p})" for p in phrases))
+
+
+@cache
 def load_patterns(path: Path = PHRASES) -> re.Pattern[str]:
-    """The phrases as one alternation: the reference semantics of the check."""
-    return re.compile("|".join(f"(?:{p})" for p in read_phrases(path)))
+    """The phrases of ``path`` as one ``alternation``, read and compiled once per process.
+    Raises ``re.error`` naming a bad line, ``OSError`` when the file cannot be read."""
+    return alternation(read_phrases(path))
 
 
-@lru_cache(maxsize=4)
-def load_phrases(path: Path = PHRASES) -> PhraseSet:
-    return PhraseSet(read_phrases(path))
-
-
-@bytes_lru(8 * MB)
 def folded_text(text: str) -> str:
+    """``text`` without tags, case, accents and leetspeak folded, whitespace collapsed."""
     return squash_spaces(fold(strip_tags(text)))
 
 
-@bytes_lru(8 * MB)
 def plain_text(text: str) -> str:
+    """``text`` without tags, case and accents folded (digits kept), whitespace collapsed."""
     return squash_spaces(fold_plain(strip_tags(text)))
 
 
 class Promotion:
     name = "promotion"
 
-    def __init__(self, pattern: re.Pattern[str] | PhraseSet | None = None) -> None:
-        self.pattern = pattern if pattern is not None else load_phrases()
+    def __init__(self, pattern: re.Pattern[str] | None = None) -> None:
+        self.pattern = pattern if pattern is not None else load_patterns()
 
     def run(self, sub: Submission, ctx: CheckContext) -> Verdict:
         body = sub.body or ""
         plain = plain_text(body)
         m = self.pattern.search(plain)
         # The leetspeak-folded form is searched too only when the text has digits or symbols inside
-        # words ("ch3ck 0ut"); that keeps phone numbers and prices intact in the plain form. (The
-        # cheap character test first: LEETY cannot match without one of those characters.)
-        if m is None and LEET_CHAR.search(plain) and LEETY.search(plain):
+        # words ("ch3ck 0ut"); that keeps phone numbers and prices intact in the plain form.
+        if m is None and LEETY.search(plain):
             folded = folded_text(body)
             if folded != plain:
                 m = self.pattern.search(folded)

@@ -436,7 +436,7 @@ def website_identity(url: str | None) -> str | None:
     host = host_of(url)
     if not host or "." not in host:
         return None
-    raw = url.strip()
+    raw = (url or "").strip()  # a host was found, so url is a non-empty string
     rest = raw.split("://", 1)[1] if "://" in raw[:12] else raw
     path = rest.split("/", 1)[1] if "/" in rest else ""
     path = path.split("?", 1)[0].split("#", 1)[0].strip("/").lower()

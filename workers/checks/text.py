@@ -1,7 +1,7 @@
 """Text folding shared by the checks: Unicode normalisation, invisible characters, leetspeak, links.
 
-The pure functions of a text are cached (``bytes_lru``: bounded by bytes, not entries): several
-checks look at the same comment in the same forms, and caching keeps the whole pipeline fast.
+Three functions are cached (``bytes_lru``: bounded by bytes, not entries), each where a profile
+shows it matters (see there); the other forms are cheap enough to compute for each check.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ import hashlib
 import html
 import re
 import unicodedata
-from collections.abc import Callable
 
 from service.core.linkfinder import Link, find_links
 from workers.checks.memo import MB, bytes_lru
@@ -37,6 +36,7 @@ def nfkc(text: str) -> str:
     return unicodedata.normalize("NFKC", text[:MATCH_CHARS])[:MATCH_CHARS]
 
 
+# The base of every other form, ~10 calls a comment: ~2 % of the check path uncached (bench, cold).
 @bytes_lru(16 * MB)
 def clean(text: str) -> str:
     """NFKC, HTML entities decoded, invisible characters dropped: what a reader really sees."""
@@ -63,13 +63,11 @@ def _drop_marks(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
-@bytes_lru(16 * MB)
 def fold(text: str) -> str:
     """Case, accents and common leetspeak folded away, for word-list matching."""
     return _drop_marks(clean(text).casefold()).translate(LEET)
 
 
-@bytes_lru(16 * MB)
 def normalised(text: str) -> str:
     """The text reduced for duplicate detection: folded, tags gone, whitespace collapsed."""
     return squash_spaces(_PUNCTUATION.sub("", strip_tags(clean(text)).casefold()))
@@ -85,7 +83,6 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-@bytes_lru(16 * MB)
 def links(text: str) -> tuple[str, ...]:
     """Every web link a reader could follow in ``text``, as absolute URLs, in order.
 
@@ -95,6 +92,7 @@ def links(text: str) -> tuple[str, ...]:
     return tuple(link.url for link in find_links(clean(text)))
 
 
+# Four checks ask for a comment's links: caching saves ~30 % of the check path (bench, cold caches).
 @bytes_lru(16 * MB)
 def found_links(text: str) -> tuple[Link, ...]:
     """Every link in ``text`` as the one link finder (``service.core.linkfinder``) reports it, run on
@@ -112,16 +110,6 @@ def cut_links(text: str, drop: tuple[Link, ...] | list[Link]) -> str:
         at = link.end
     parts.append(cleaned[at:])
     return " ".join(parts)
-
-
-def cached(ctx_notes: dict[tuple[str, str], str], key: str, text: str, fn: Callable[[str], str]) -> str:
-    """``fn(text)`` computed once per comment (checks share the folded and cleaned forms)."""
-    slot = (key, text)
-    value = ctx_notes.get(slot)
-    if value is None:
-        value = fn(text)
-        ctx_notes[slot] = value
-    return value
 
 
 WORD = re.compile(r"\w+")
@@ -142,6 +130,7 @@ def jaccard(a: frozenset[int], b: frozenset[int]) -> float:
     return inter / (len(a) + len(b) - inter)
 
 
+# DbHistory re-reads up to 500 earlier texts a comment: 2.5 ms shingling them uncached, 0.15 ms cached.
 @bytes_lru(32 * MB)
 def shingles_of(text: str) -> frozenset[int]:
     """``shingles`` cached per text: earlier comments are compared again and again."""
@@ -156,7 +145,6 @@ def similar(a: frozenset[int], b: frozenset[int], threshold: float) -> bool:
     return jaccard(a, b) >= threshold
 
 
-@bytes_lru(16 * MB)
 def fold_plain(text: str) -> str:
     """Case and accents folded, but no leetspeak (digits stay digits: phone numbers, prices)."""
     return _drop_marks(clean(text).casefold())

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from workers.checks.base import HOLD, PASS, SPAM, CheckContext, Submission, Verdict
-from workers.checks.text import cached, fold, strip_tags
+from workers.checks.text import fold, strip_tags
 
 _NON_ALNUM = re.compile(r"[\W_]+")
 
@@ -46,13 +46,13 @@ def _squash(text: str) -> str:
     return _NON_ALNUM.sub("", text)
 
 
-def find(keys: tuple[str, ...], sub: Submission, notes: dict[tuple[str, str], str]) -> list[tuple[str, str]]:
+def find(keys: tuple[str, ...], sub: Submission) -> list[tuple[str, str]]:
     """(key, field) for every key found in the comment."""
     compiled = compile_keys(keys)
     if not compiled:
         return []
     texts = {
-        "comment": cached(notes, "fold-tags", sub.body or "", lambda t: fold(strip_tags(t))),
+        "comment": fold(strip_tags(sub.body or "")),
         "name": fold(sub.author or ""),
     }
     anywhere = {"email": fold(sub.email or ""), "website": fold(sub.url or ""), "ip": fold(sub.ip or "")}
@@ -92,10 +92,10 @@ class WordLists:
     name = "wordlists"
 
     def run(self, sub: Submission, ctx: CheckContext) -> Verdict:
-        banned = find(ctx.config.disallowed_keys, sub, ctx.notes)
+        banned = find(ctx.config.disallowed_keys, sub)
         if banned:
             return Verdict(self.name, SPAM, 1.0, f"disallowed words: {describe(banned)}")
-        held = find(ctx.config.moderation_keys, sub, ctx.notes)
+        held = find(ctx.config.moderation_keys, sub)
         if held:
             return Verdict(self.name, HOLD, 0.6, f"moderation words: {describe(held)}")
         return Verdict(self.name, PASS, 0.0, "no listed words")
