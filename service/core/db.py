@@ -90,9 +90,12 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.close()
 
 
+_EXTENSION = "db"
+
+
 def init_app(app: Flask, settings: Settings) -> Database:
     db = Database(settings)
-    app.extensions["db"] = db
+    app.extensions[_EXTENSION] = db
 
     @app.teardown_appcontext
     def _close_session(_exc: BaseException | None) -> None:
@@ -103,8 +106,11 @@ def init_app(app: Flask, settings: Settings) -> Database:
     return db
 
 
-def get_db() -> Database:
-    return current_app.extensions["db"]
+def get_db(app: Flask | None = None) -> Database:
+    """The store of ``app`` (default: the current app); ``RuntimeError`` outside an app context
+    without ``app``."""
+    db: Database = (app or current_app).extensions[_EXTENSION]
+    return db
 
 
 def get_session() -> Session:

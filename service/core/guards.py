@@ -4,7 +4,7 @@ PostgreSQL refuses NUL in text (and psycopg cannot encode a lone surrogate); bef
 a value in an id, a slug or a field answered 503 "store unavailable" (issue 11). One rule
 (``unstorable``), used in three layers: the HTTP guards (``service.web.guards``) name the field
 before the schema or the store see it, and the engine listener here refuses any statement parameter
-holding one (``UnstorableValue``), so a path the HTTP layer forgot cannot become an outage.
+holding one (``service.core.errors.UnstorableValue``), so a path the HTTP layer forgot cannot become an outage.
 """
 
 from __future__ import annotations
@@ -15,11 +15,9 @@ from typing import Any
 
 from sqlalchemy import Engine, event
 
+from service.core.errors import UnstorableValue
+
 UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
-
-
-class UnstorableValue(ValueError):
-    """A statement parameter holds a NUL byte or a lone surrogate (a domain error: bad input)."""
 
 
 def unstorable(value: object) -> str | None:
@@ -72,4 +70,4 @@ def guard_engine(engine: Engine) -> None:
     @event.listens_for(engine, "before_cursor_execute")
     def _refuse(_conn, _cursor, _statement, parameters, _context, _executemany) -> None:
         if parameters and _params_hold_unstorable(parameters):
-            raise UnstorableValue("a value holds a NUL byte or a lone surrogate")
+            raise UnstorableValue()

@@ -1,4 +1,8 @@
-"""Every error answers JSON ``{"error": ..., "errors": {field: [msg]}}``; never an HTML 500 page."""
+"""Every error answers JSON ``{"error": ..., "errors": {field: [msg]}}``; never an HTML 500 page.
+
+``ApiError`` is the web layer's own refusal (it carries its status); the domain's errors
+(``service.core.errors``) get theirs from ``DOMAIN_STATUS``, the one place they meet HTTP.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,26 @@ from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, InterfaceError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
+from service.core.errors import DomainError, InvalidInput, NotAllowed, NotFound
+
 log = logging.getLogger("commentq.errors")
+
+# The HTTP status of each domain error (a subclass answers as its nearest listed ancestor:
+# ``UnstorableValue`` is an ``InvalidInput``, so 422).
+DOMAIN_STATUS: dict[type[DomainError], int] = {
+    NotFound: 404,
+    NotAllowed: 409,
+    InvalidInput: 422,  # the contract's status for field errors
+    DomainError: 422,
+}
+
+
+def domain_status(exc: DomainError) -> int:
+    """The HTTP status ``exc`` answers with (``DOMAIN_STATUS`` of its nearest listed class)."""
+    for cls in type(exc).__mro__:
+        if cls in DOMAIN_STATUS:
+            return DOMAIN_STATUS[cls]
+    return 422  # unreachable: DomainError itself is listed
 
 
 class ApiError(Exception):
@@ -72,6 +95,10 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def _api_error(exc: ApiError):
         return _respond(exc.status, exc.message, exc.errors, exc.headers)
+
+    @app.errorhandler(DomainError)
+    def _domain_error(exc: DomainError):
+        return _respond(domain_status(exc), exc.message, exc.errors)
 
     @app.errorhandler(ValidationError)
     def _validation(exc: ValidationError):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import ipaddress
 
 import ada_url
-from flask import Flask, g, request
+from flask import Flask, current_app, g, request
 from flask_cors import CORS
 from flask_limiter import Limiter
 
@@ -17,6 +17,15 @@ CSP = (
     "connect-src 'self'; form-action 'self' {origins}; frame-ancestors 'none'; base-uri 'none'; "
     "object-src 'none'"
 )
+
+
+_LIMITER = "limiter"
+
+
+def get_limiter(app: Flask | None = None) -> Limiter:
+    """The submission rate limiter of ``app`` (default: the current app)."""
+    limiter: Limiter = (app or current_app).extensions[_LIMITER]
+    return limiter
 
 
 def client_ip() -> str:
@@ -149,7 +158,7 @@ def limit_submissions(app: Flask, settings: Settings) -> Limiter:
         key_prefix="commentq",
         default_limits=[],
     )
-    app.extensions["limiter"] = limiter
+    app.extensions[_LIMITER] = limiter
     endpoint = "public.submit_comment"
     app.view_functions[endpoint] = limiter.limit(
         lambda: settings.rate_limit,
