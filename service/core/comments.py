@@ -67,5 +67,6 @@ def status_view(comment: Comment) -> StatusView:
         "body_html": None,
     }
     if public_status == "published":
-        view.update(body_html=comment.body_html, published_at=comment.published_at)
+        view["body_html"] = comment.body_html
+        view["published_at"] = comment.published_at
     return view

@@ -68,6 +68,8 @@ def guard_engine(engine: Engine) -> None:
     """Refuse, before the driver sees it, any statement whose parameters cannot be stored."""
 
     @event.listens_for(engine, "before_cursor_execute")
-    def _refuse(_conn, _cursor, _statement, parameters, _context, _executemany) -> None:
+    def _refuse(
+        _conn: object, _cursor: object, _statement: str, parameters: Any, _context: object, _executemany: bool
+    ) -> None:
         if parameters and _params_hold_unstorable(parameters):
             raise UnstorableValue()

@@ -12,11 +12,12 @@ from __future__ import annotations
 import logging
 import os
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
-from flask import Flask, current_app, g, has_app_context, request
+from flask import Flask, Response, current_app, g, has_app_context, request
 from prometheus_client import CollectorRegistry, Counter, Histogram, multiprocess, values
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import GaugeMetricFamily, Metric
 
 from service.core.db import get_db
 from service.core.decisions import decided
@@ -43,7 +44,7 @@ class Metrics:
         own = self.registry
         if multiproc_dir:
             Path(multiproc_dir).mkdir(parents=True, exist_ok=True)
-            multiprocess.MultiProcessCollector(self.registry, path=multiproc_dir)
+            multiprocess.MultiProcessCollector(self.registry, path=multiproc_dir)  # type: ignore[no-untyped-call]
             own = CollectorRegistry(auto_describe=True)
         self.requests = Counter(
             "commentq_http_requests_total", "HTTP requests", ["endpoint", "method", "status"], registry=own
@@ -65,10 +66,10 @@ class _StoreCollector:
     def __init__(self, app: Flask) -> None:
         self.app = app
 
-    def describe(self):
+    def describe(self) -> list[Metric]:
         return []
 
-    def collect(self):
+    def collect(self) -> Iterator[Metric]:
         from service.core import store
         from service.core.models import Status
         from service.core.queue import queue_depth
@@ -110,7 +111,7 @@ def init_app(app: Flask) -> Metrics:
         g._t0 = time.perf_counter()
 
     @app.after_request
-    def _observe(response):
+    def _observe(response: Response) -> Response:
         endpoint = request.url_rule.rule if request.url_rule else "unmatched"
         metrics.requests.labels(endpoint, request.method, str(response.status_code)).inc()
         if hasattr(g, "_t0"):

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Flask, Response, abort, g, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 
 from service.core import render, store
 from service.core.comments import StatusView, status_view
@@ -88,7 +89,7 @@ def html_form_errors(status: int, message: str, errors: dict[str, Any], headers:
 
 
 @bp.get("/articles/<slug>")
-def article_page(slug: str):
+def article_page(slug: str) -> ResponseReturnValue:
     """Render one article with its comments; unknown slugs are a plain 404 page."""
     session = get_session()
     article = store.get_article(session, slug) if slug_problem(slug) is None else None
@@ -124,5 +125,5 @@ def article_page(slug: str):
 
 
 @bp.errorhandler(404)
-def _not_found(_exc: Exception):
+def _not_found(_exc: Exception) -> ResponseReturnValue:
     return render_template("message.html", title="Not found", message="There is no article at this address."), 404

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, Response, g, jsonify, request
 
 from service.core import store
 from service.core.comments import find_comment
@@ -21,7 +21,7 @@ bp = Blueprint("moderation", __name__, url_prefix="/api/v1/moderation")
 
 
 def moderation_item(comment: Comment, with_audit: bool = False) -> dict[str, Any]:
-    item = {
+    item: dict[str, Any] = {
         "id": comment.id,
         "article": comment.article.slug,
         "status": comment.status,
@@ -44,7 +44,7 @@ def moderation_item(comment: Comment, with_audit: bool = False) -> dict[str, Any
 
 @bp.get("/queue")
 @require_moderator
-def queue():
+def queue() -> Response:
     args = QueueArgs().load(request.args.to_dict())
     session = get_session()
     page = store.moderation_queue(session, args["status"], args["article"], args["page"], args["per_page"])
@@ -63,14 +63,14 @@ def queue():
 
 @bp.get("/comments/<comment_id>")
 @require_moderator
-def comment_detail(comment_id: str):
+def comment_detail(comment_id: str) -> Response:
     comment = find_comment(get_session(), comment_id)
     return jsonify(ModerationItemOut().dump(moderation_item(comment, with_audit=True)))
 
 
 @bp.post("/comments/<comment_id>/decision")
 @require_moderator
-def decision(comment_id: str):
+def decision(comment_id: str) -> Response:
     if request.mimetype != "application/json":
         raise ApiError(415, "Send the decision as application/json.")
     data = DecisionIn().load(request.get_json(silent=False) or {})

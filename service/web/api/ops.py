@@ -14,12 +14,12 @@ bp = Blueprint("ops", __name__)
 
 
 @bp.get("/healthz")
-def healthz():
+def healthz() -> Response:
     return jsonify({"status": "ok"})
 
 
 @bp.get("/readyz")
-def readyz():
+def readyz() -> Response:
     checks = {}
     try:
         # A write, not SELECT 1: a database that can only be read is not ready to take comments.
@@ -38,7 +38,7 @@ def readyz():
 
 
 @bp.get("/metrics")
-def metrics():
+def metrics() -> Response:
     registry = get_metrics().registry
     return Response(
         generate_latest(registry),
@@ -48,5 +48,5 @@ def metrics():
 
 
 @bp.get("/openapi.json")
-def openapi():
+def openapi() -> Response:
     return jsonify(served_spec())

@@ -6,7 +6,8 @@ import json
 import logging
 from typing import Any
 
-from flask import Blueprint, g, jsonify, redirect, request, url_for
+from flask import Blueprint, Response, g, jsonify, redirect, request, url_for
+from flask.typing import ResponseReturnValue
 from marshmallow import ValidationError
 
 from service.core import store
@@ -112,7 +113,7 @@ def parse_json_body() -> Any:
 
 
 @bp.post("/articles/<slug>/comments")
-def submit_comment(slug: str):
+def submit_comment(slug: str) -> ResponseReturnValue:
     """Validate, store (committed), then queue; answer at once with 202 (JSON) or 303 (form)."""
     metrics = get_metrics()
     mimetype = request.mimetype
@@ -197,13 +198,13 @@ def submit_comment(slug: str):
 
 
 @bp.get("/comments/<comment_id>")
-def comment_status(comment_id: str):
+def comment_status(comment_id: str) -> Response:
     comment = find_comment(get_session(), comment_id)
     return jsonify(CommentStatusOut().dump(status_view(comment)))
 
 
 @bp.get("/articles/<slug>/comments")
-def list_comments(slug: str):
+def list_comments(slug: str) -> Response:
     args = PageArgs().load(request.args.to_dict())
     session = get_session()
     article = find_article(session, slug)
@@ -225,5 +226,5 @@ def list_comments(slug: str):
 
 
 @bp.get("/articles/<slug>")
-def get_article(slug: str):
+def get_article(slug: str) -> Response:
     return jsonify(ArticleOut().dump(find_article(get_session(), slug)))
