@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import click
+from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import select
 
@@ -24,7 +25,7 @@ from service.core.models import Moderator
 from service.core.settings import Settings, current_settings, load
 
 
-def _create_app():
+def _create_app() -> Flask:
     from service import create_app
 
     return create_app()

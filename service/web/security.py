@@ -6,7 +6,7 @@ from __future__ import annotations
 import ipaddress
 
 import ada_url
-from flask import Flask, current_app, g, request
+from flask import Flask, Response, current_app, g, request
 from flask_cors import CORS
 from flask_limiter import Limiter
 
@@ -127,7 +127,7 @@ def init_app(app: Flask, settings: Settings) -> None:
     csp = CSP.format(origins=" ".join(settings.allowed_origins)).replace("  ", " ")
 
     @app.after_request
-    def _headers(response):
+    def _headers(response: Response) -> Response:
         if response.status_code < 400:
             # flask-limiter adds Retry-After to every limited answer; it means "wait", so only
             # refusals (429, 503) carry it, never a 202 or a 303.
@@ -160,7 +160,8 @@ def limit_submissions(app: Flask, settings: Settings) -> Limiter:
     )
     app.extensions[_LIMITER] = limiter
     endpoint = "public.submit_comment"
-    app.view_functions[endpoint] = limiter.limit(
+    # flask-limiter types its decorator for async views too; this view is a plain (sync) one.
+    app.view_functions[endpoint] = limiter.limit(  # type: ignore[assignment]
         lambda: settings.rate_limit,
         deduct_when=lambda _response: bool(g.get("submission_stored")),
         error_message="Too many comments from your address; wait a little.",
