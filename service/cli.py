@@ -20,7 +20,7 @@ from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import select
 
 from service.core.db import get_db
-from service.core.errors import InvalidInput
+from service.core.errors import InvalidInput, NotAllowed
 from service.core.models import Moderator
 from service.core.settings import Settings, current_settings, load
 
@@ -106,7 +106,7 @@ def moderator_create(name: str) -> None:
     with get_db().session() as session:
         try:
             _, token = create_moderator(session, name)
-        except ValueError as exc:
+        except NotAllowed as exc:
             raise click.ClickException(str(exc)) from exc
     click.echo(token)
 

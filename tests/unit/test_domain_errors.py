@@ -133,3 +133,13 @@ def test_a_comment_the_broker_did_not_take_is_counted(unit_app: Flask, monkeypat
     assert resp.status_code == 202  # stored; the sweeper queues it later
     registry = get_metrics(unit_app).registry
     assert registry.get_sample_value("commentq_enqueue_failures_total") == 1.0
+
+
+def test_the_cli_reports_domain_refusals_as_usage_errors(runner) -> None:
+    untitled = runner.invoke(args=["article", "put", "new-post"])
+    assert untitled.exit_code == 2
+    assert "A new article needs a title. (--title)" in untitled.output
+    assert runner.invoke(args=["moderator", "create", "carol"]).exit_code == 0
+    again = runner.invoke(args=["moderator", "create", "carol"])
+    assert again.exit_code == 1
+    assert "moderator 'carol' exists; revoke it first to issue a new token" in again.output
