@@ -32,10 +32,7 @@ DOMAIN_STATUS: dict[type[DomainError], int] = {
 
 def domain_status(exc: DomainError) -> int:
     """The HTTP status ``exc`` answers with (``DOMAIN_STATUS`` of its nearest listed class)."""
-    for cls in type(exc).__mro__:
-        if cls in DOMAIN_STATUS:
-            return DOMAIN_STATUS[cls]
-    return 422  # unreachable: DomainError itself is listed
+    return next(DOMAIN_STATUS[cls] for cls in type(exc).__mro__ if cls in DOMAIN_STATUS)
 
 
 class ApiError(Exception):
