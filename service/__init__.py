@@ -52,8 +52,9 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     if overrides:
         settings = settings.with_overrides(**overrides)
 
-    from service.celery_app import celery_init_app
     from service.core import db, logs
+    from service.core import settings as settings_module
+    from service.core.celery_app import celery_init_app
     from service.web import desk, errors, guards, metrics, pages, security
     from service.web.api import moderation, ops, public
 
@@ -66,7 +67,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Strict",
     )
-    app.extensions["settings"] = settings
+    settings_module.init_app(app, settings)
     logs.configure(settings.log_level, settings.log_json)
     logs.init_app(app)
     logs.scrub_server_logs()

@@ -13,14 +13,17 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 import click
-from flask import Flask, current_app
+from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import select
 
+from service.core.db import get_db
+from service.core.errors import InvalidInput, NotAllowed
 from service.core.models import Moderator
+from service.core.settings import Settings, current_settings, load
 
 if TYPE_CHECKING:
     from service.core.settings import Settings
@@ -54,7 +57,7 @@ def db_upgrade(revision: str) -> None:
     """Create or upgrade the schema (Alembic)."""
     from service.core.migrate import upgrade
 
-    upgrade(current_app.extensions["db"], revision)
+    upgrade(get_db(), revision)
     click.echo(f"database at {revision}")
 
 
@@ -83,11 +86,11 @@ def article_put(slug: str, title: str | None, url: str | None, closed: bool | No
     if url and origin_of(url) is None:
         raise click.BadParameter("must be an http(s) URL", param_hint="--url")
     body = Path(body_file).read_text(encoding="utf-8") if body_file else None
-    with current_app.extensions["db"].session() as session:
+    with get_db().session() as session:
         try:
             a = store.put_article(session, slug, title, url, closed, body)
-        except store.StoreError as exc:
-            raise click.UsageError(f"{exc} (--{exc.field})") from exc
+        except InvalidInput as exc:
+            raise click.UsageError(f"{exc} (--{', --'.join(exc.errors)})") from exc
         click.echo(f"article {a.slug}: {'closed' if a.closed else 'open'}, {a.comment_count} comment(s)")
 
 
@@ -104,10 +107,10 @@ def moderator_create(name: str) -> None:
     """Create a moderator and print its token (shown once, stored hashed)."""
     from service.core.moderators import create_moderator
 
-    with current_app.extensions["db"].session() as session:
+    with get_db().session() as session:
         try:
             _, token = create_moderator(session, name)
-        except ValueError as exc:
+        except NotAllowed as exc:
             raise click.ClickException(str(exc)) from exc
     click.echo(token)
 
@@ -115,7 +118,7 @@ def moderator_create(name: str) -> None:
 @moderator.command("list")
 @with_appcontext
 def moderator_list() -> None:
-    with current_app.extensions["db"].session() as session:
+    with get_db().session() as session:
         for m in session.scalars(select(Moderator).order_by(Moderator.name)):
             state = f"revoked {m.revoked_at:%Y-%m-%d}" if m.revoked_at else "active"
             click.echo(f"{m.name}\t{state}\tcreated {m.created_at:%Y-%m-%d}")
@@ -127,7 +130,7 @@ def moderator_list() -> None:
 def moderator_revoke(name: str) -> None:
     from service.core.moderators import revoke_moderator
 
-    with current_app.extensions["db"].session() as session:
+    with get_db().session() as session:
         if not revoke_moderator(session, name):
             raise click.ClickException(f"no active moderator {name!r}")
     click.echo(f"revoked {name}")
@@ -144,7 +147,7 @@ def requeue(status: str) -> None:
     from service.core.queue import enqueue_comment
 
     n = 0
-    with current_app.extensions["db"].session() as session:
+    with get_db().session() as session:
         ids = list(session.scalars(select(Comment.id).where(Comment.status == status)))
         for cid in ids:
             old = store.transition(
@@ -177,7 +180,7 @@ def privacy_export(email: str) -> None:
     """Print, as JSON, every comment sent with EMAIL and what commentq holds about it."""
     from service.core.privacy import export
 
-    with current_app.extensions["db"].session() as session:
+    with get_db().session() as session:
         click.echo(json.dumps(export(session, email), ensure_ascii=False, indent=2))
 
 
@@ -191,7 +194,7 @@ def privacy_erase(email: str, yes: bool) -> None:
 
     if not yes:
         click.confirm("Erase this commenter's personal data from every comment? This cannot be undone", abort=True)
-    with current_app.extensions["db"].session() as session:
+    with get_db().session() as session:
         n = erase(session, email, actor="operator")
     click.echo(f"erased the personal data of {n} comment(s)")
 
@@ -205,10 +208,10 @@ def privacy_forget_ips(days: int | None) -> None:
     """Clear the IP address and user agent of decided comments older than the retention period."""
     from service.core.privacy import forget_addresses
 
-    days = current_app.extensions["settings"].ip_retention_days if days is None else days
+    days = current_settings().ip_retention_days if days is None else days
     if days <= 0:
         raise click.ClickException("no retention period: pass --older-than DAYS or set COMMENTQ_IP_RETENTION_DAYS")
-    with current_app.extensions["db"].session() as session:
+    with get_db().session() as session:
         n = forget_addresses(session, days)
     click.echo(f"forgot the IP address of {n} comment(s) older than {days} days")
 
@@ -226,14 +229,9 @@ def run(host: str, port: int, worker_count: int) -> None:
 
 # --- the spam classifier and the checks, offline ----------------------------------------------
 def _settings() -> Settings:
-    """The app's settings inside an app context, else read from the environment."""
     try:
-        from flask import current_app
-
-        return cast("Settings", current_app.extensions["settings"])
-    except (RuntimeError, KeyError):
-        from service.core.settings import load
-
+        return current_settings()
+    except (RuntimeError, KeyError):  # outside an app context (the offline spam commands)
         return load()
 
 

@@ -23,12 +23,13 @@ def _prepare(env: dict[str, str]) -> str | None:
 
     from service import create_app
     from service.core import store
+    from service.core.db import get_db
     from service.core.migrate import upgrade
     from service.core.models import Moderator
     from service.core.moderators import create_moderator
 
     app = create_app(load(env))
-    db = app.extensions["db"]
+    db = get_db(app)
     upgrade(db)
     token = None
     with app.app_context(), db.session() as session:

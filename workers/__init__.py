@@ -16,7 +16,8 @@ def __getattr__(name: str) -> Any:
     if name in ("app", "celery"):
         if _app is None:
             from service import create_app
+            from service.core.celery_app import current_celery
 
-            _app = create_app().extensions["celery"]
+            _app = current_celery(create_app())
         return _app
     raise AttributeError(name)

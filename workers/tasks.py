@@ -15,11 +15,13 @@ from flask import current_app
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
+from service.core.celery_app import current_celery
 from service.core import notifications, privacy, store
 from service.core.db import get_session
 from service.core.logs import comment_id_var, request_id_var
 from service.core.models import Comment, Status, utcnow
 from service.core.queue import TaskName, enqueue_comment
+from service.core.settings import current_settings
 from workers.checks.base import CheckContext, Submission, Verdict
 from workers.checks.text import content_hash
 from workers.history import DbHistory
@@ -90,7 +92,7 @@ def pipeline() -> Pipeline:
 )
 def process_comment(self: Task, comment_id: str) -> str:
     """Claim the comment, run every check, let the policy decide, publish at most once."""
-    settings = current_app.extensions["settings"]
+    settings = current_settings()
     session = get_session()
     comment = session.get(Comment, comment_id)
     if comment is None:
@@ -208,7 +210,7 @@ def hold_timed_out(session: Session, comment_id: str, finished: list[Verdict], l
 @shared_task(name=TaskName.SWEEP_OUTBOX)
 def sweep_outbox() -> int:
     """Re-queue comments the broker lost (stuck in received/checking); give up on exhausted ones."""
-    settings = current_app.extensions["settings"]
+    settings = current_settings()
     session = get_session()
     requeued = 0
     for comment in store.stuck_comments(session, settings.sweep_after):
@@ -260,7 +262,7 @@ def send_notification(self: Task, notification_id: int) -> str:
     """Deliver one moderator notification from the outbox (``notifications.deliver``), retrying
     with backoff while its channel fails."""
     try:
-        return notifications.deliver(current_app.extensions["settings"], notification_id)
+        return notifications.deliver(current_settings(), notification_id)
     except notifications.RetryDelivery as retry:
         raise self.retry(countdown=retry.countdown) from None
 
@@ -269,7 +271,7 @@ def send_notification(self: Task, notification_id: int) -> str:
 def sweep_notifications(older_than: float = 600.0) -> int:
     """Re-queue notifications still ``pending`` long after their retry window: the broker lost them."""
     ids = notifications.stale_pending(older_than)
-    celery = current_app.extensions["celery"]
+    celery = current_celery()
     for nid in ids:
         celery.send_task(TaskName.SEND_NOTIFICATION, args=[nid])
     if ids:
@@ -281,7 +283,7 @@ def sweep_notifications(older_than: float = 600.0) -> int:
 def forget_old_addresses() -> int:
     """Forget the IP addresses of decided comments older than ``COMMENTQ_IP_RETENTION_DAYS``
     (scheduled hourly by beat when it is above 0); one UPDATE, so a repeated run does nothing more."""
-    days = current_app.extensions["settings"].ip_retention_days
+    days = current_settings().ip_retention_days
     if days <= 0:
         return 0
     n = privacy.forget_addresses(get_session(), days)

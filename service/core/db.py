@@ -5,14 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from flask import Flask, current_app, g
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.pool import ConnectionPoolEntry
 
 from service.core.settings import Settings
 
@@ -85,7 +84,7 @@ def write_probe(engine: Engine, timeout_ms: int = 2000) -> None:
                 conn.exec_driver_sql("PRAGMA busy_timeout=30000")
 
 
-def _sqlite_pragmas(dbapi_conn: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
+def _sqlite_pragmas(dbapi_conn: DBAPIConnection, _record: object) -> None:
     # WAL lets the web process read while a worker writes; busy_timeout waits instead of failing.
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
@@ -94,9 +93,12 @@ def _sqlite_pragmas(dbapi_conn: DBAPIConnection, _record: ConnectionPoolEntry) -
     cur.close()
 
 
+_EXTENSION = "db"
+
+
 def init_app(app: Flask, settings: Settings) -> Database:
     db = Database(settings)
-    app.extensions["db"] = db
+    app.extensions[_EXTENSION] = db
 
     @app.teardown_appcontext
     def _close_session(_exc: BaseException | None) -> None:
@@ -107,12 +109,16 @@ def init_app(app: Flask, settings: Settings) -> Database:
     return db
 
 
-def get_db() -> Database:
-    return cast(Database, current_app.extensions["db"])
+def get_db(app: Flask | None = None) -> Database:
+    """The store of ``app`` (default: the current app); ``RuntimeError`` outside an app context
+    without ``app``."""
+    db: Database = (app or current_app).extensions[_EXTENSION]
+    return db
 
 
 def get_session() -> Session:
     """The session of the current request or task, opened on first use and closed at teardown."""
     if "db_session" not in g:
         g.db_session = get_db().sessionmaker()
-    return cast(Session, g.db_session)
+    session: Session = g.db_session
+    return session

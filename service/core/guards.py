@@ -4,7 +4,7 @@ PostgreSQL refuses NUL in text (and psycopg cannot encode a lone surrogate); bef
 a value in an id, a slug or a field answered 503 "store unavailable" (issue 11). One rule
 (``unstorable``), used in three layers: the HTTP guards (``service.web.guards``) name the field
 before the schema or the store see it, and the engine listener here refuses any statement parameter
-holding one (``UnstorableValue``), so a path the HTTP layer forgot cannot become an outage.
+holding one (``service.core.errors.UnstorableValue``), so a path the HTTP layer forgot cannot become an outage.
 """
 
 from __future__ import annotations
@@ -13,15 +13,11 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Connection, Engine, event
-from sqlalchemy.engine import ExecutionContext
-from sqlalchemy.engine.interfaces import DBAPICursor
+from sqlalchemy import Engine, event
+
+from service.core.errors import UnstorableValue
 
 UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
-
-
-class UnstorableValue(ValueError):
-    """A statement parameter holds a NUL byte or a lone surrogate (a domain error: bad input)."""
 
 
 def unstorable(value: object) -> str | None:
@@ -73,12 +69,7 @@ def guard_engine(engine: Engine) -> None:
 
     @event.listens_for(engine, "before_cursor_execute")
     def _refuse(
-        _conn: Connection,
-        _cursor: DBAPICursor,
-        _statement: str,
-        parameters: object,
-        _context: ExecutionContext | None,
-        _executemany: bool,
+        _conn: object, _cursor: object, _statement: str, parameters: Any, _context: object, _executemany: bool
     ) -> None:
         if parameters and _params_hold_unstorable(parameters):
-            raise UnstorableValue("a value holds a NUL byte or a lone surrogate")
+            raise UnstorableValue()

@@ -10,6 +10,7 @@ import secrets
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from service.core.errors import NotAllowed
 from service.core.models import DeskSession, Moderator, utcnow
 
 TOKEN_PREFIX = "cq_"  # noqa: S105 - a prefix, not a secret
@@ -21,11 +22,13 @@ def hash_token(token: str) -> str:
 
 
 def create_moderator(session: Session, name: str) -> tuple[Moderator, str]:
-    """A new moderator (or a new token for a revoked one); the token is returned once, never stored."""
+    """A new moderator (or a new token for a revoked one); the token is returned once, never stored.
+
+    Raises ``NotAllowed`` (field ``name``) when a moderator of that name exists and is not revoked."""
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     existing = session.scalar(select(Moderator).where(Moderator.name == name))
     if existing is not None and existing.revoked_at is None:
-        raise ValueError(f"moderator {name!r} exists; revoke it first to issue a new token")
+        raise NotAllowed.on("name", f"moderator {name!r} exists; revoke it first to issue a new token")
     if existing is not None:
         end_desk_sessions(session, existing.id)
         existing.token_hash = hash_token(token)

@@ -27,13 +27,13 @@ from email.message import EmailMessage
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from flask import current_app
 from sqlalchemy import select
 
+from service.core.celery_app import current_celery
 from service.core.db import get_session
 from service.core.models import Comment, Notification, utcnow
 from service.core.queue import TaskName
-from service.core.settings import Settings
+from service.core.settings import Settings, current_settings
 
 log = logging.getLogger("commentq.notify")
 
@@ -69,7 +69,7 @@ def channels(settings: Settings) -> list[str]:
 
 def record_held(comment_id: str) -> list[int]:
     """Outbox rows for a newly held comment, one per channel, then queue their sending."""
-    settings: Settings = current_app.extensions["settings"]
+    settings = current_settings()
     wanted = channels(settings)
     if not wanted:
         return []
@@ -78,7 +78,7 @@ def record_held(comment_id: str) -> list[int]:
     rows = [Notification(comment_id=comment_id, channel=ch, status="pending") for ch in wanted if ch not in existing]
     session.add_all(rows)
     session.commit()
-    celery = current_app.extensions["celery"]
+    celery = current_celery()
     for row in rows:
         try:
             celery.send_task(TaskName.SEND_NOTIFICATION, args=[row.id])

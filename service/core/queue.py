@@ -5,9 +5,13 @@ from __future__ import annotations
 import logging
 from enum import StrEnum
 
-from flask import current_app
+from blinker import Namespace
 
 log = logging.getLogger("commentq.queue")
+
+# Sent (sender: the comment id) when a committed comment could not be handed to the broker; the web
+# side's metrics count it (``service.web.metrics``), the sweeper queues the comment again.
+enqueue_failed = Namespace().signal("commentq.enqueue-failed")
 
 
 class TaskName(StrEnum):
@@ -31,8 +35,11 @@ TRAINING_QUEUE = "commentq-training"
 
 def enqueue_comment(comment_id: str, request_id: str | None = None) -> bool:
     """Queue the checks for a committed comment. A broker failure is logged, not raised: the row
-    stays `received` and the beat sweeper queues it again."""
-    celery = current_app.extensions["celery"]
+    stays `received` and the beat sweeper queues it again (and ``enqueue_failed`` is sent, for the
+    metrics)."""
+    from service.core.celery_app import current_celery
+
+    celery = current_celery()
     try:
         celery.send_task(
             TaskName.PROCESS_COMMENT,
@@ -44,9 +51,7 @@ def enqueue_comment(comment_id: str, request_id: str | None = None) -> bool:
         return True
     except Exception as exc:  # any broker failure; the sweeper is the safety net
         log.warning("could not queue comment; the sweeper will retry", extra={"error": type(exc).__name__})
-        metrics = current_app.extensions.get("metrics")
-        if metrics:
-            metrics.enqueue_failures.inc()
+        enqueue_failed.send(comment_id)
         return False
 
 
@@ -54,14 +59,16 @@ def enqueue_retrain_if_due() -> bool:
     """Run after a moderator's spam/approve decision is committed (``apply_decision``): queue a
     classifier retrain once ``retrain_every`` new labels exist. Training never runs in a request,
     and this never raises: the decision stands, and beat retrains later anyway."""
+    from service.core.celery_app import current_celery
     from service.core.db import get_session
+    from service.core.settings import current_settings
     from service.core.store import unlearned_examples
 
     try:
-        settings = current_app.extensions["settings"]
+        settings = current_settings()
         if unlearned_examples(get_session()) < max(1, settings.retrain_every):
             return False
-        current_app.extensions["celery"].send_task(
+        current_celery().send_task(
             TaskName.RETRAIN_CLASSIFIER, retry=True, retry_policy={"max_retries": 1, "interval_start": 0}
         )
         return True
@@ -72,9 +79,12 @@ def enqueue_retrain_if_due() -> bool:
 
 def queue_depth() -> int | None:
     """Messages waiting in the default queue (Redis: LLEN), or None when it cannot be read."""
-    celery = current_app.extensions["celery"]
+    from service.core.celery_app import current_celery
+    from service.core.settings import current_settings
+
+    celery = current_celery()
     name = celery.conf.task_default_queue
-    url = current_app.extensions["settings"].broker_url or ""
+    url = current_settings().broker_url or ""
     try:
         if url.startswith(("redis://", "rediss://", "unix://")):
             import redis
@@ -95,8 +105,11 @@ def queue_depth() -> int | None:
 
 
 def broker_ok() -> tuple[bool, str]:
-    celery = current_app.extensions["celery"]
-    if not current_app.extensions["settings"].broker_url:
+    from service.core.celery_app import current_celery
+    from service.core.settings import current_settings
+
+    celery = current_celery()
+    if not current_settings().broker_url:
         return False, "no broker configured (set REDIS_URL or CELERY_BROKER_URL)"
     try:
         with celery.connection_for_write() as conn:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from flask import Flask, current_app
 from kombu.entity import Exchange, Queue
 
 from service.core.queue import CHECKS_QUEUE, TRAINING_QUEUE, TaskName
@@ -240,3 +241,18 @@ def load(env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
         public_url=(env.get("COMMENTQ_PUBLIC_URL") or "").rstrip("/") or None,
     )
     return settings.with_overrides(**overrides) if overrides else settings
+
+
+_EXTENSION = "settings"
+
+
+def init_app(app: Flask, settings: Settings) -> None:
+    """Make ``settings`` the app's settings (read back with ``current_settings``)."""
+    app.extensions[_EXTENSION] = settings
+
+
+def current_settings(app: Flask | None = None) -> Settings:
+    """The settings of ``app`` (default: the current app). Raises ``KeyError`` when ``app`` was not
+    built by ``service.create_app``, and ``RuntimeError`` outside an app context without ``app``."""
+    settings: Settings = (app or current_app).extensions[_EXTENSION]
+    return settings

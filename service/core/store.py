@@ -14,6 +14,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session
 
+from service.core.errors import InvalidInput
 from service.core.models import (
     Article,
     AuditEvent,
@@ -26,15 +27,6 @@ from service.core.models import (
 )
 from service.core.render import render_body
 from service.core.validation import public_name
-
-
-class StoreError(Exception):
-    """A request the store refuses; ``field`` names the input at fault."""
-
-    def __init__(self, message: str, field: str = "_schema", status: int = 422) -> None:
-        super().__init__(message)
-        self.field = field
-        self.status = status
 
 
 def get_article(session: Session, slug: str) -> Article | None:
@@ -52,12 +44,12 @@ def put_article(
     """Create an article, or change what is given of an existing one: ``None`` leaves a field as it
     is (re-running ``commentq article put`` without ``--closed`` never reopens a closed article).
 
-    Raises ``StoreError`` (field ``title``) when a new article has no title.
+    Raises ``InvalidInput`` (field ``title``) when a new article has no title.
     """
     article = get_article(session, slug)
     if article is None:
         if not title:
-            raise StoreError("A new article needs a title.", "title")
+            raise InvalidInput.on("title", "A new article needs a title.")
         article = Article(slug=slug, title=title, url=url, closed=bool(closed), body=body, comment_count=0)
         session.add(article)
     else:
@@ -82,12 +74,15 @@ def create_comment(
     user_agent: str | None,
     request_id: str | None,
 ) -> Comment:
-    """Commit the comment in `received` before anything is queued (the outbox row is the comment)."""
+    """Commit the comment in `received` before anything is queued (the outbox row is the comment).
+
+    Raises ``InvalidInput`` (field ``parent_id``) when the reply's parent is not a published comment
+    on ``article``."""
     parent_id = data.get("parent_id")
     if parent_id:
         parent = session.get(Comment, parent_id)
         if parent is None or parent.article_id != article.id or parent.status != Status.PUBLISHED:
-            raise StoreError("No published comment with this id on this article.", "parent_id")
+            raise InvalidInput.on("parent_id", "No published comment with this id on this article.")
     now = utcnow()
     comment = Comment(
         article_id=article.id,

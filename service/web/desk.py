@@ -1,5 +1,6 @@
 """The moderator's desk at /moderation: server-rendered pages over the same store and the same
-decision path as the moderation API (``apply_decision``), for people rather than scripts.
+decision path as the moderation API (``service.core.decisions.apply_decision``), for people rather
+than scripts.
 
 Signing in exchanges a moderator token for a signed session cookie (HttpOnly, SameSite=Strict,
 Secure over TLS) that holds the moderator's id and a fingerprint of the token's hash, so revoking
@@ -36,12 +37,14 @@ from werkzeug.exceptions import HTTPException
 
 from service.core import store
 from service.core.db import get_session
+from service.core.decisions import apply_decision
+from service.core.errors import DomainError
 from service.core.models import Comment, DeskSession, Moderator, Status, utcnow
 from service.core.moderators import moderator_for_token
 from service.core.render import render_body
+from service.core.settings import current_settings
 from service.core.validation import slug_problem
-from service.web.api.moderation import apply_decision
-from service.web.errors import ApiError
+from service.web.errors import ApiError, domain_status
 from service.web.security import safe_local_path
 
 bp = Blueprint("desk", __name__, url_prefix="/moderation")
@@ -68,7 +71,7 @@ class DeskSessionInterface(SecureCookieSessionInterface):
     def get_cookie_secure(self, app: Flask) -> bool:
         if super().get_cookie_secure(app):
             return True
-        public = app.extensions["settings"].public_url or ""
+        public = current_settings(app).public_url or ""
         return public.startswith("https://") or (has_request_context() and request.is_secure)
 
 
@@ -206,7 +209,7 @@ def utc(value: datetime | None) -> str:
 def _safe_next(target: str | None, default: str) -> str:
     """Only ever redirect back inside the desk: ``target`` resolved as a browser would (tabs and
     newlines dropped, backslashes as slashes), kept when it stays on this site under /moderation."""
-    settings = current_app.extensions["settings"]
+    settings = current_settings()
     return safe_local_path(target, settings.public_url or request.host_url, bp.url_prefix or "/moderation") or default
 
 
@@ -223,6 +226,12 @@ def _api_error(exc: ApiError) -> ResponseReturnValue:
     return render_template(
         "desk/message.html", title="Request refused", message=exc.message, status=exc.status
     ), exc.status
+
+
+@bp.errorhandler(DomainError)
+def _domain_error(exc: DomainError) -> ResponseReturnValue:
+    status = domain_status(exc)
+    return render_template("desk/message.html", title="Request refused", message=exc.message, status=status), status
 
 
 # --- sign in / out ----------------------------------------------------------------------------
@@ -337,9 +346,9 @@ def decide(comment_id: str) -> ResponseReturnValue:
     note = _note_arg()
     comment = _comment_or_404(comment_id)
     try:
-        result = apply_decision(comment, action, note, g.moderator)
+        result = apply_decision(get_session(), comment, action, note, g.moderator)
         flash(f"Comment by {comment.author} {PAST[action]} ({result['previous_status']} → {result['status']}).", "ok")
-    except ApiError as exc:
+    except DomainError as exc:
         flash(exc.message, "error")
     return redirect(_safe_next(request.form.get("next"), url_for("desk.queue")), code=303)
 
@@ -359,9 +368,9 @@ def bulk() -> ResponseReturnValue:
             refused.append(f"{comment_id[:8]}…: no such comment")
             continue
         try:
-            apply_decision(comment, action, None, g.moderator)
+            apply_decision(get_session(), comment, action, None, g.moderator)
             done += 1
-        except ApiError as exc:
+        except DomainError as exc:
             refused.append(f"{comment.author}: {exc.message}")
     if done:
         flash(f"{done} comment(s) {PAST[action]}.", "ok")

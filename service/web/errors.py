@@ -1,4 +1,8 @@
-"""Every error answers JSON ``{"error": ..., "errors": {field: [msg]}}``; never an HTML 500 page."""
+"""Every error answers JSON ``{"error": ..., "errors": {field: [msg]}}``; never an HTML 500 page.
+
+``ApiError`` is the web layer's own refusal (it carries its status); the domain's errors
+(``service.core.errors``) get theirs from ``DOMAIN_STATUS``, the one place they meet HTTP.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +13,26 @@ from flask import Flask, Response, g, jsonify, request
 from marshmallow import ValidationError
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.exceptions import HTTPException
+
+from service.core.errors import DomainError, InvalidInput, NotAllowed, NotFound
+from service.web.pages import html_form_errors
 
 log = logging.getLogger("commentq.errors")
+
+# The HTTP status of each domain error (a subclass answers as its nearest listed ancestor:
+# ``UnstorableValue`` is an ``InvalidInput``, so 422).
+DOMAIN_STATUS: dict[type[DomainError], int] = {
+    NotFound: 404,
+    NotAllowed: 409,
+    InvalidInput: 422,  # the contract's status for field errors
+    DomainError: 422,
+}
+
+
+def domain_status(exc: DomainError) -> int:
+    """The HTTP status ``exc`` answers with (``DOMAIN_STATUS`` of its nearest listed class)."""
+    return next(DOMAIN_STATUS[cls] for cls in type(exc).__mro__ if cls in DOMAIN_STATUS)
 
 
 class ApiError(Exception):
@@ -46,9 +67,6 @@ def _respond(
     status: int, message: str, errors: dict[str, Any] | None = None, headers: dict[str, str] | None = None
 ) -> Response:
     """JSON, except for a browser's plain form post, which gets a readable HTML page (see pages.py)."""
-    # Imported here: the pages import the public API, which imports this module.
-    from service.web.pages import html_form_errors
-
     resp = html_form_errors(status, message, errors or {}, headers or {})
     if resp is not None:
         return resp
@@ -75,6 +93,10 @@ def init_app(app: Flask) -> None:
     def _api_error(exc: ApiError) -> Response:
         return _respond(exc.status, exc.message, exc.errors, exc.headers)
 
+    @app.errorhandler(DomainError)
+    def _domain_error(exc: DomainError) -> Response:
+        return _respond(domain_status(exc), exc.message, exc.errors)
+
     @app.errorhandler(ValidationError)
     def _validation(exc: ValidationError) -> Response:
         errors = flatten(exc.messages)
@@ -90,8 +112,9 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> Response:
         headers = {}
-        if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
-            headers["Allow"] = ", ".join(exc.valid_methods)
+        valid_methods = getattr(exc, "valid_methods", None)  # set on a MethodNotAllowed only
+        if exc.code == 405 and valid_methods:
+            headers["Allow"] = ", ".join(valid_methods)
         if exc.code == 413:
             # The body is over the limit: nothing after this may read it again (request.form would
             # raise RequestEntityTooLarge inside this handler, a 500).

@@ -4,12 +4,19 @@ werkzeug would otherwise decode silently.
 A form post's errors name the form's own fields (``comment``, ``comment_parent``), not the JSON
 names the schema uses (``body``, ``parent_id``): the reader sees the field they filled in.
 werkzeug decodes form fields as UTF-8 with ``errors="replace"``, so ``author=%ff%fe`` would be
-stored as "\ufffd\ufffd"; ``invalid_utf8_fields`` finds such fields in the raw body first.
+stored as "\ufffd\ufffd"; ``invalid_utf8_fields`` finds such fields in the raw body first. Where the
+browser goes back to after posting (``form_return_url``) is shared by the API and the article page.
 """
 
 from __future__ import annotations
 
 from urllib.parse import unquote_to_bytes
+
+from flask import current_app, request, url_for
+
+from service.core.models import Article
+from service.core.settings import Settings, current_settings
+from service.web.security import safe_redirect
 
 # The schema's (JSON) field names to WordPress's comment-form names, where they differ.
 FORM_NAMES = {"body": "comment", "parent_id": "comment_parent"}
@@ -44,3 +51,27 @@ def invalid_utf8_fields(raw: bytes, mimetype: str, decoded: dict[str, str]) -> l
         if name not in bad:
             bad.append(name)
     return bad
+
+
+def form_return_url(article: Article) -> str | None:
+    """Where a browser's form post returns: its ``redirect_to`` when that is the article's site, an
+    allowed origin or commentq's own (``safe_redirect``), else the article's URL, else its page here
+    (None when this app serves no article pages). Reads the current request's form."""
+    settings = current_settings()
+    return (
+        safe_redirect(request.form.get("redirect_to"), article.url, settings.allowed_origins, own_url(settings))
+        or safe_redirect(article.url, article.url, ())
+        or article_page_url(article.slug)
+    )
+
+
+def own_url(settings: Settings) -> str:
+    """commentq's own base URL: COMMENTQ_PUBLIC_URL, else the address this request came to."""
+    return settings.public_url or request.host_url
+
+
+def article_page_url(slug: str) -> str | None:
+    """The path of the article page for ``slug``, or None when this app serves no article pages."""
+    if "pages.article_page" in current_app.view_functions:
+        return url_for("pages.article_page", slug=slug)
+    return None

@@ -8,7 +8,8 @@ rule (``unstorable``):
   exist), a query parameter ``422`` naming it (the contract's status for field errors);
 * request bodies: ``check_payload`` names the field (``422``) before the schema or the store see it;
 * the engine: a ``before_cursor_execute`` listener refuses any statement parameter holding one
-  (``UnstorableValue``, answered ``422``), so a path this module forgot cannot become an outage.
+  (``service.core.errors.UnstorableValue``, answered ``422`` by ``service.web.errors``), so a path
+  this module forgot cannot become an outage.
 """
 
 from __future__ import annotations
@@ -16,10 +17,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, request
-from flask.typing import ResponseReturnValue
-from werkzeug.exceptions import HTTPException
 
-from service.core.guards import UnstorableValue, payload_problems, unstorable
+from service.core.guards import payload_problems, unstorable
 from service.web.errors import ApiError
 
 
@@ -32,7 +31,7 @@ def check_payload(data: Any, prefix: str = "") -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Check every request's path (404) and query (422) parameters; map ``UnstorableValue`` to ``422``."""
+    """Check every request's path (404) and query (422) parameters."""
 
     @app.before_request
     def _refuse_unstorable_parameters() -> None:
@@ -46,9 +45,3 @@ def init_app(app: Flask) -> None:
                 errors[name.replace("\x00", "\\0")] = [problem]
         if errors:
             raise ApiError(422, "The request has invalid query parameters.", errors)
-
-    @app.errorhandler(UnstorableValue)
-    def _unstorable(_exc: UnstorableValue) -> ResponseReturnValue | HTTPException:
-        return app.handle_user_exception(
-            ApiError(422, "A value cannot be stored: it holds a NUL byte or invalid Unicode.")
-        )

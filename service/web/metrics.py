@@ -14,11 +14,14 @@ import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import cast
 
-from flask import Flask, Response, current_app, g, request
+from flask import Flask, Response, current_app, g, has_app_context, request
 from prometheus_client import CollectorRegistry, Counter, Histogram, multiprocess, values
 from prometheus_client.core import GaugeMetricFamily, Metric
+
+from service.core.db import get_db
+from service.core.decisions import decided
+from service.core.queue import enqueue_failed
 
 log = logging.getLogger("commentq.metrics")
 
@@ -74,7 +77,7 @@ class _StoreCollector:
         with self.app.app_context():
             statuses = GaugeMetricFamily("commentq_comments", "Comments by status", labels=["status"])
             try:
-                with self.app.extensions["db"].session() as session:
+                with get_db(self.app).session() as session:
                     counts = store.counts_by_status(session)
                     age = store.oldest_held_age(session)
                 for status in Status.ALL:
@@ -92,9 +95,16 @@ class _StoreCollector:
                 yield q
 
 
+_EXTENSION = "metrics"
+
+
 def init_app(app: Flask) -> Metrics:
     metrics = Metrics(app)
-    app.extensions["metrics"] = metrics
+    app.extensions[_EXTENSION] = metrics
+    # Module-level receivers (blinker keeps one entry per receiver, however many apps connect them);
+    # each counts into the metrics of the app the signal was sent in.
+    decided.connect(_count_decision)
+    enqueue_failed.connect(_count_enqueue_failure)
 
     @app.before_request
     def _start() -> None:
@@ -111,5 +121,27 @@ def init_app(app: Flask) -> Metrics:
     return metrics
 
 
-def get_metrics() -> Metrics:
-    return cast(Metrics, current_app.extensions["metrics"])
+def _current_metrics() -> Metrics | None:
+    # Only apps built by create_app have metrics; the domain's signals may fire elsewhere too.
+    if not has_app_context():
+        return None
+    metrics: Metrics | None = current_app.extensions.get(_EXTENSION)
+    return metrics
+
+
+def _count_decision(_comment_id: str, *, action: str, **_: object) -> None:
+    metrics = _current_metrics()
+    if metrics is not None:
+        metrics.decisions.labels(action).inc()
+
+
+def _count_enqueue_failure(_comment_id: str, **_: object) -> None:
+    metrics = _current_metrics()
+    if metrics is not None:
+        metrics.enqueue_failures.inc()
+
+
+def get_metrics(app: Flask | None = None) -> Metrics:
+    """The metrics of ``app`` (default: the current app)."""
+    metrics: Metrics = (app or current_app).extensions[_EXTENSION]
+    return metrics

@@ -6,6 +6,7 @@ from typing import Any
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
+from flask import current_app
 
 from service.web import schemas
 
@@ -191,3 +192,15 @@ def build_spec() -> dict[str, Any]:
             responses["503"] = {"description": "Not ready"}
         spec.path(path=path, operations={"get": {"summary": summary, "responses": responses}})
     return spec.to_dict()
+
+
+_EXTENSION = "openapi"
+
+
+def served_spec() -> dict[str, Any]:
+    """The document ``/openapi.json`` serves: ``build_spec()``, built once per app."""
+    extensions = current_app.extensions
+    if _EXTENSION not in extensions:
+        extensions[_EXTENSION] = build_spec()
+    spec: dict[str, Any] = extensions[_EXTENSION]
+    return spec

@@ -6,13 +6,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Flask, Response, abort, current_app, g, render_template, request, url_for
+from flask import Blueprint, Flask, Response, abort, g, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 
 from service.core import render, store
+from service.core.comments import StatusView, status_view
 from service.core.db import get_session
 from service.core.models import Comment
+from service.core.settings import current_settings
 from service.core.validation import public_name, slug_problem
-from service.web.api.public import form_return_url, status_view
+from service.web.forms import form_return_url
 from service.web.security import safe_redirect
 
 bp = Blueprint("pages", __name__)
@@ -26,7 +29,7 @@ def paragraphs(text: str | None) -> list[str]:
     return [p.strip() for p in (text or "").replace("\r\n", "\n").split("\n\n") if p.strip()]
 
 
-def _submitted_status(comment_id: str | None, article_id: int) -> dict[str, Any] | None:
+def _submitted_status(comment_id: str | None, article_id: int) -> StatusView | None:
     """The submitter's view of the comment named by ``?comment=``, if it belongs to this article."""
     if not comment_id or len(comment_id) > 36:
         return None
@@ -86,7 +89,7 @@ def html_form_errors(status: int, message: str, errors: dict[str, Any], headers:
 
 
 @bp.get("/articles/<slug>")
-def article_page(slug: str) -> str:
+def article_page(slug: str) -> ResponseReturnValue:
     """Render one article with its comments; unknown slugs are a plain 404 page."""
     session = get_session()
     article = store.get_article(session, slug) if slug_problem(slug) is None else None
@@ -96,7 +99,8 @@ def article_page(slug: str) -> str:
         page = max(1, min(int(request.args.get("page", "1")), 100_000))
     except ValueError:
         page = 1
-    depth = current_app.extensions["settings"].thread_depth
+    settings = current_settings()
+    depth = settings.thread_depth
     threads = store.published_threads(session, article, page, THREADS_PER_PAGE, depth)
     reply_to = request.args.get("replytocom", "")[:36] or None
     reply_author = None
@@ -115,11 +119,11 @@ def article_page(slug: str) -> str:
         reply_to=reply_to,
         reply_author=reply_author,
         thread_depth=depth,
-        max_body_chars=current_app.extensions["settings"].max_body_chars,
+        max_body_chars=settings.max_body_chars,
         allowed_markup=render.ALLOWED_MARKUP_TEXT,
     )
 
 
 @bp.errorhandler(404)
-def _not_found(_exc: Exception) -> tuple[str, int]:
+def _not_found(_exc: Exception) -> ResponseReturnValue:
     return render_template("message.html", title="Not found", message="There is no article at this address."), 404

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import cast
 
 import ada_url
-from flask import Flask, Response, g, request
+from flask import Flask, Response, current_app, g, request
 from flask.typing import ResponseReturnValue
 from flask_cors import CORS
 from flask_limiter import Limiter
@@ -20,6 +20,15 @@ CSP = (
     "connect-src 'self'; form-action 'self' {origins}; frame-ancestors 'none'; base-uri 'none'; "
     "object-src 'none'"
 )
+
+
+_LIMITER = "limiter"
+
+
+def get_limiter(app: Flask | None = None) -> Limiter:
+    """The submission rate limiter of ``app`` (default: the current app)."""
+    limiter: Limiter = (app or current_app).extensions[_LIMITER]
+    return limiter
 
 
 def client_ip() -> str:
@@ -152,7 +161,7 @@ def limit_submissions(app: Flask, settings: Settings) -> Limiter:
         key_prefix="commentq",
         default_limits=[],
     )
-    app.extensions["limiter"] = limiter
+    app.extensions[_LIMITER] = limiter
     endpoint = "public.submit_comment"
     # submit_comment is a plain (sync) view; said so, flask-limiter's decorator keeps its type.
     view = cast("Callable[..., ResponseReturnValue]", app.view_functions[endpoint])

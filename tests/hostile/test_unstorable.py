@@ -145,8 +145,8 @@ def test_the_engine_refuses_unstorable_values_whatever_the_path(store_app: Flask
     """The last line: a statement with a NUL parameter is refused before the driver sees it."""
     from sqlalchemy import select
 
+    from service.core.errors import UnstorableValue
     from service.core.models import Article
-    from service.web.guards import UnstorableValue
 
     with store_app.extensions["db"].session() as s, pytest.raises(UnstorableValue):
         s.execute(select(Article).where(Article.slug == "a\x00b")).all()

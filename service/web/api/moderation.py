@@ -1,25 +1,23 @@
-"""Moderation API: the held queue with every check's verdict, and decisions (all audited)."""
+"""Moderation API: the held queue with every check's verdict, and decisions (all audited; the
+decision itself is ``service.core.decisions.apply_decision``, shared with the desk)."""
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from flask import Blueprint, Response, g, jsonify, request
 
 from service.core import store
+from service.core.comments import find_comment
 from service.core.db import get_session
-from service.core.logs import comment_id_var
+from service.core.decisions import apply_decision
 from service.core.models import Comment
-from service.core.queue import enqueue_retrain_if_due
 from service.core.render import render_body
 from service.web.auth import require_moderator
 from service.web.errors import ApiError
-from service.web.metrics import get_metrics
 from service.web.schemas import DecisionIn, ModerationItemOut, QueueArgs, QueueOut
 
 bp = Blueprint("moderation", __name__, url_prefix="/api/v1/moderation")
-log = logging.getLogger("commentq.moderation")
 
 
 def moderation_item(comment: Comment, with_audit: bool = False) -> dict[str, Any]:
@@ -63,38 +61,11 @@ def queue() -> Response:
     )
 
 
-def _comment_or_404(comment_id: str) -> Comment:
-    comment = get_session().get(Comment, comment_id) if len(comment_id) <= 36 else None
-    if comment is None:
-        raise ApiError(404, "No such comment.")
-    return comment
-
-
 @bp.get("/comments/<comment_id>")
 @require_moderator
 def comment_detail(comment_id: str) -> Response:
-    return jsonify(ModerationItemOut().dump(moderation_item(_comment_or_404(comment_id), with_audit=True)))
-
-
-def apply_decision(comment: Comment, action: str, note: str | None, moderator: str) -> dict[str, Any]:
-    """Shared by the API and the desk: decide, commit, then hand learning to the workers."""
-    session = get_session()
-    comment_id_var.set(comment.id)  # this request's log lines are about this comment
-    previous = comment.status
-    if not store.decide(session, comment, action, moderator, note):
-        session.rollback()
-        raise ApiError(
-            409,
-            f"Cannot {action} a comment that is {previous}.",
-            {"action": [f"Not allowed from status {previous!r}."]},
-        )
-    session.commit()
-    get_metrics().decisions.labels(action).inc()
-    log.info("moderator decision", extra={"action": action, "moderator": moderator, "comment": comment.id})
-    if action in store.LEARNING_ACTIONS:
-        enqueue_retrain_if_due()
-    session.refresh(comment)
-    return {"id": comment.id, "action": action, "previous_status": previous, "status": comment.status}
+    comment = find_comment(get_session(), comment_id)
+    return jsonify(ModerationItemOut().dump(moderation_item(comment, with_audit=True)))
 
 
 @bp.post("/comments/<comment_id>/decision")
@@ -103,5 +74,6 @@ def decision(comment_id: str) -> Response:
     if request.mimetype != "application/json":
         raise ApiError(415, "Send the decision as application/json.")
     data = DecisionIn().load(request.get_json(silent=False) or {})
-    comment = _comment_or_404(comment_id)
-    return jsonify(apply_decision(comment, data["action"], data.get("note"), g.moderator))
+    session = get_session()
+    comment = find_comment(session, comment_id)
+    return jsonify(apply_decision(session, comment, data["action"], data.get("note"), g.moderator))

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, jsonify
+from flask import Blueprint, Response, jsonify
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from service.core.db import get_db, write_probe
 from service.core.queue import broker_ok
-from service.web.openapi import build_spec
+from service.web.metrics import get_metrics
+from service.web.openapi import served_spec
 
 bp = Blueprint("ops", __name__)
 
@@ -38,7 +39,7 @@ def readyz() -> Response:
 
 @bp.get("/metrics")
 def metrics() -> Response:
-    registry = current_app.extensions["metrics"].registry
+    registry = get_metrics().registry
     return Response(
         generate_latest(registry),
         mimetype=CONTENT_TYPE_LATEST.split(";")[0],
@@ -48,6 +49,4 @@ def metrics() -> Response:
 
 @bp.get("/openapi.json")
 def openapi() -> Response:
-    if "openapi" not in current_app.extensions:
-        current_app.extensions["openapi"] = build_spec()
-    return jsonify(current_app.extensions["openapi"])
+    return jsonify(served_spec())

@@ -6,18 +6,19 @@ import json
 import logging
 from typing import Any
 
-from flask import Blueprint, current_app, g, jsonify, redirect, request, url_for
+from flask import Blueprint, Response, g, jsonify, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from marshmallow import ValidationError
 
 from service.core import store
+from service.core.comments import find_article, find_comment, status_view
 from service.core.db import get_session
+from service.core.errors import InvalidInput
 from service.core.logs import comment_id_var, incoming_request_id, request_id_var
-from service.core.models import Article, Comment, Status
 from service.core.queue import enqueue_comment
-from service.core.validation import public_name, slug_problem
+from service.core.settings import current_settings
 from service.web.errors import ApiError, flatten
-from service.web.forms import form_field_errors, invalid_utf8_fields
+from service.web.forms import form_field_errors, form_return_url, invalid_utf8_fields
 from service.web.guards import check_payload
 from service.web.metrics import get_metrics
 from service.web.schemas import (
@@ -28,7 +29,7 @@ from service.web.schemas import (
     PageArgs,
     form_to_comment,
 )
-from service.web.security import client_ip, safe_redirect
+from service.web.security import client_ip
 
 bp = Blueprint("public", __name__, url_prefix="/api/v1")
 log = logging.getLogger("commentq.api")
@@ -111,13 +112,6 @@ def parse_json_body() -> Any:
     return data
 
 
-def _article_or_404(slug: str) -> Article:
-    article = store.get_article(get_session(), slug) if slug_problem(slug) is None else None
-    if article is None:
-        raise ApiError(404, f"No article {slug!r}.")
-    return article
-
-
 @bp.post("/articles/<slug>/comments")
 def submit_comment(slug: str) -> ResponseReturnValue:
     """Validate, store (committed), then queue; answer at once with 202 (JSON) or 303 (form)."""
@@ -151,13 +145,12 @@ def submit_comment(slug: str) -> ResponseReturnValue:
         if is_form:  # the reader's form calls them comment and comment_parent
             exc.errors = form_field_errors(exc.errors)
         raise
-    article = _article_or_404(slug)
+    article = find_article(get_session(), slug)
     if article.closed:
         metrics.submissions.labels("closed").inc()
         raise ApiError(403, "Comments are closed on this article.")
-    settings = current_app.extensions["settings"]
     try:
-        data = CommentIn(max_body_chars=settings.max_body_chars).load(payload)
+        data = CommentIn(max_body_chars=current_settings().max_body_chars).load(payload)
     except ValidationError as exc:
         metrics.submissions.labels("invalid").inc()
         if is_form:
@@ -173,11 +166,12 @@ def submit_comment(slug: str) -> ResponseReturnValue:
         comment = store.create_comment(
             session, article, data, ip=client_ip(), user_agent=request.headers.get("User-Agent"), request_id=request_id
         )
-    except store.StoreError as exc:
+    except InvalidInput as exc:
         session.rollback()
         metrics.submissions.labels("invalid").inc()
-        errors = {exc.field: [str(exc)]}
-        raise ApiError(exc.status, str(exc), form_field_errors(errors) if is_form else errors) from exc
+        if is_form:  # the reader's form calls them comment and comment_parent
+            exc.errors = form_field_errors(exc.errors)
+        raise
     g.submission_stored = True  # counts against the rate limit, whatever the answer (security.py)
     comment_id_var.set(comment.id)
     log.info("comment received", extra={"article": article.slug})
@@ -203,60 +197,19 @@ def submit_comment(slug: str) -> ResponseReturnValue:
     return resp
 
 
-def form_return_url(article: Article) -> str | None:
-    """Where a browser's form post returns: its ``redirect_to`` when that is the article's site, an
-    allowed origin or commentq's own (``safe_redirect``), else the article's URL, else its page here."""
-    settings = current_app.extensions["settings"]
-    return (
-        safe_redirect(request.form.get("redirect_to"), article.url, settings.allowed_origins, own_url(settings))
-        or safe_redirect(article.url, article.url, ())
-        or article_page_url(article.slug)
-    )
-
-
-def own_url(settings: Any) -> str:
-    """commentq's own base URL: COMMENTQ_PUBLIC_URL, else the address this request came to."""
-    return settings.public_url or request.host_url
-
-
-def article_page_url(slug: str) -> str | None:
-    if "pages.article_page" in current_app.view_functions:
-        return url_for("pages.article_page", slug=slug)
-    return None
-
-
-def status_view(comment: Comment) -> dict[str, Any]:
-    public_status = Status.public(comment.status)
-    view = {
-        "id": comment.id,
-        "status": public_status,
-        "article": comment.article.slug,
-        "author": public_name(comment.author),
-        "created_at": comment.created_at,
-        "parent_id": comment.parent_id,
-        "published_at": None,
-        "body_html": None,
-    }
-    if public_status == "published":
-        view.update(body_html=comment.body_html, published_at=comment.published_at)
-    out: dict[str, Any] = CommentStatusOut().dump(view)
-    return out
-
-
 @bp.get("/comments/<comment_id>")
-def comment_status(comment_id: str) -> ResponseReturnValue:
-    comment = get_session().get(Comment, comment_id) if len(comment_id) <= 36 else None
-    if comment is None:
-        raise ApiError(404, "No such comment.")
-    return jsonify(status_view(comment))
+def comment_status(comment_id: str) -> Response:
+    comment = find_comment(get_session(), comment_id)
+    return jsonify(CommentStatusOut().dump(status_view(comment)))
 
 
 @bp.get("/articles/<slug>/comments")
-def list_comments(slug: str) -> ResponseReturnValue:
+def list_comments(slug: str) -> Response:
     args = PageArgs().load(request.args.to_dict())
-    article = _article_or_404(slug)
-    depth = current_app.extensions["settings"].thread_depth
-    page = store.published_threads(get_session(), article, args["page"], args["per_page"], depth)
+    session = get_session()
+    article = find_article(session, slug)
+    depth = current_settings().thread_depth
+    page = store.published_threads(session, article, args["page"], args["per_page"], depth)
     return jsonify(
         CommentPageOut().dump(
             {
@@ -273,5 +226,5 @@ def list_comments(slug: str) -> ResponseReturnValue:
 
 
 @bp.get("/articles/<slug>")
-def get_article(slug: str) -> ResponseReturnValue:
-    return jsonify(ArticleOut().dump(_article_or_404(slug)))
+def get_article(slug: str) -> Response:
+    return jsonify(ArticleOut().dump(find_article(get_session(), slug)))

@@ -4,9 +4,11 @@ the same Settings, with a task class that runs every task inside the Flask app c
 from __future__ import annotations
 
 from celery import Celery, Task
-from flask import Flask
+from flask import Flask, current_app
 
 from service.core.settings import Settings
+
+_EXTENSION = "celery"
 
 
 def celery_init_app(app: Flask, settings: Settings) -> Celery:
@@ -23,5 +25,12 @@ def celery_init_app(app: Flask, settings: Settings) -> Celery:
     celery_app = Celery(app.name, task_cls=FlaskTask, include=["workers.tasks"])
     celery_app.config_from_object(settings.celery)
     celery_app.set_default()
-    app.extensions["celery"] = celery_app
+    app.extensions[_EXTENSION] = celery_app
     return celery_app
+
+
+def current_celery(app: Flask | None = None) -> Celery:
+    """The Celery app of ``app`` (default: the current app); ``RuntimeError`` outside an app context
+    without ``app``."""
+    celery: Celery = (app or current_app).extensions[_EXTENSION]
+    return celery
