@@ -20,6 +20,7 @@ from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import select
 
 from service.core.models import Moderator
+from service.core.vocabulary import Status, SystemAction
 
 
 def _create_app():
@@ -131,12 +132,17 @@ def moderator_revoke(name: str) -> None:
 
 # --- operations -------------------------------------------------------------------------------
 @cli.command("requeue")
-@click.option("--status", type=click.Choice(["failed", "received", "checking"]), default="failed")
+# The values, not the members: Click matches an Enum choice by its member *name* (FAILED).
+@click.option(
+    "--status",
+    type=click.Choice([s.value for s in (Status.FAILED, Status.RECEIVED, Status.CHECKING)]),
+    default=Status.FAILED.value,
+)
 @with_appcontext
 def requeue(status: str) -> None:
     """Send comments back to the workers (e.g. `failed` ones after an outage), attempts reset."""
     from service.core import store
-    from service.core.models import Comment, Status
+    from service.core.models import Comment
     from service.core.queue import enqueue_comment
 
     n = 0
@@ -148,7 +154,7 @@ def requeue(status: str) -> None:
                 cid,
                 (status,),
                 Status.RECEIVED,
-                action="requeue",
+                action=SystemAction.REQUEUE,
                 actor="operator",
                 note="commentq requeue",
                 attempts=0,

@@ -30,7 +30,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from service.core.models import Status
+from service.core.vocabulary import CheckName, Status
 from workers.checks.base import CheckContext, Submission
 from workers.checks.text import content_hash
 
@@ -167,7 +167,7 @@ def evaluate(
     cache = ModelCache(refresh=0.0 if learn else float("inf"))
     if model_path:
         cache.model = Model.from_bytes(Path(model_path).read_bytes())
-    checks = [Classifier(cache) if c.name == "classifier" else c for c in (checks or default_checks())]
+    checks = [Classifier(cache) if c.name == CheckName.CLASSIFIER else c for c in (checks or default_checks())]
     pipeline = Pipeline(checks)
     base = read_sources(corpus) if corpus else None
     calibration = cache.get(history).calibration

@@ -23,12 +23,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from service.core.models import Status
 from service.core.settings import Settings
+from service.core.vocabulary import CheckName, Status
 from workers.checks.base import CERTAIN, CLEAR_HAM, EVIDENCE, HEURISTIC, HOLD, INVALID, PASS, SPAM, WEAK, Verdict
 
-CLASSIFIER = "classifier"
-CORROBORATING = ("promotion",)  # holds from these count as ``evidence`` whatever their tags
+CLASSIFIER = CheckName.CLASSIFIER
+CORROBORATING = (CheckName.PROMOTION,)  # holds from these count as ``evidence`` whatever their tags
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,7 @@ class PolicyConfig:
 
 @dataclass(frozen=True)
 class Decision:
-    status: str
+    status: Status
     reason: str
     decided_by: str
 

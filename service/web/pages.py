@@ -12,6 +12,7 @@ from service.core import render, store
 from service.core.db import get_session
 from service.core.models import Comment
 from service.core.validation import public_name, slug_problem
+from service.core.vocabulary import PublicStatus, Status
 from service.web.api.public import form_return_url, status_view
 from service.web.security import safe_redirect
 
@@ -102,7 +103,7 @@ def article_page(slug: str):
     reply_author = None
     if reply_to:
         parent = session.get(Comment, reply_to)
-        if parent is not None and parent.article_id == article.id and parent.status == "published":
+        if parent is not None and parent.article_id == article.id and parent.status == Status.PUBLISHED:
             reply_author = public_name(parent.author)
         else:
             reply_to = None
@@ -112,6 +113,7 @@ def article_page(slug: str):
         paragraphs=paragraphs(article.body),
         threads=threads,
         submitted=_submitted_status(request.args.get("comment"), article.id),
+        PublicStatus=PublicStatus,
         reply_to=reply_to,
         reply_author=reply_author,
         thread_depth=depth,

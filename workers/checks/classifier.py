@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import time
 
+from service.core.vocabulary import CheckName
 from workers.checks.base import CERTAIN, CLEAR_HAM, HOLD, PASS, SPAM, CheckContext, Submission, Verdict
 from workers.checks.links import without_neutral_links
 from workers.classifier import Model, explain, shipped_model
@@ -50,7 +51,7 @@ class ModelCache:
 
 
 class Classifier:
-    name = "classifier"
+    name = CheckName.CLASSIFIER
 
     def __init__(self, cache: ModelCache | None = None) -> None:
         self.cache = cache or ModelCache()

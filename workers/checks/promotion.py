@@ -16,6 +16,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
+from service.core.vocabulary import CheckName
 from workers.checks.base import HOLD, PASS, CheckContext, Submission, Verdict
 from workers.checks.memo import MB, bytes_lru
 from workers.checks.phrases import PhraseSet
@@ -57,7 +58,7 @@ def plain_text(text: str) -> str:
 
 
 class Promotion:
-    name = "promotion"
+    name = CheckName.PROMOTION
 
     def __init__(self, pattern: re.Pattern[str] | PhraseSet | None = None) -> None:
         self.pattern = pattern if pattern is not None else load_phrases()

@@ -13,6 +13,7 @@ from service.core.logs import comment_id_var
 from service.core.models import Comment
 from service.core.queue import enqueue_retrain_if_due
 from service.core.render import render_body
+from service.core.vocabulary import Action
 from service.web.auth import require_moderator
 from service.web.errors import ApiError
 from service.web.metrics import get_metrics
@@ -76,7 +77,7 @@ def comment_detail(comment_id: str):
     return jsonify(ModerationItemOut().dump(moderation_item(_comment_or_404(comment_id), with_audit=True)))
 
 
-def apply_decision(comment: Comment, action: str, note: str | None, moderator: str) -> dict[str, Any]:
+def apply_decision(comment: Comment, action: Action, note: str | None, moderator: str) -> dict[str, Any]:
     """Shared by the API and the desk: decide, commit, then hand learning to the workers."""
     session = get_session()
     comment_id_var.set(comment.id)  # this request's log lines are about this comment

@@ -12,9 +12,10 @@ from marshmallow import ValidationError
 from service.core import store
 from service.core.db import get_session
 from service.core.logs import comment_id_var, incoming_request_id, request_id_var
-from service.core.models import Article, Comment, Status
+from service.core.models import Article, Comment
 from service.core.queue import enqueue_comment
 from service.core.validation import public_name, slug_problem
+from service.core.vocabulary import PublicStatus, public_status
 from service.web.errors import ApiError, flatten
 from service.web.forms import form_field_errors, invalid_utf8_fields
 from service.web.guards import check_payload
@@ -192,7 +193,7 @@ def submit_comment(slug: str):
         return resp
     body = {
         "id": comment.id,
-        "status": "pending",
+        "status": PublicStatus.PENDING,
         "article": article.slug,
         "links": {"self": location, "article_comments": url_for("public.list_comments", slug=article.slug)},
     }
@@ -225,10 +226,10 @@ def article_page_url(slug: str) -> str | None:
 
 
 def status_view(comment: Comment) -> dict[str, Any]:
-    public_status = Status.public(comment.status)
+    shown = public_status(comment.status)
     view = {
         "id": comment.id,
-        "status": public_status,
+        "status": shown,
         "article": comment.article.slug,
         "author": public_name(comment.author),
         "created_at": comment.created_at,
@@ -236,7 +237,7 @@ def status_view(comment: Comment) -> dict[str, Any]:
         "published_at": None,
         "body_html": None,
     }
-    if public_status == "published":
+    if shown == PublicStatus.PUBLISHED:
         view.update(body_html=comment.body_html, published_at=comment.published_at)
     return CommentStatusOut().dump(view)
 
