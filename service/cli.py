@@ -25,8 +25,12 @@ from service.core.vocabulary import Status, SystemAction
 
 def _create_app():
     from service import create_app
+    from service.core.settings import SettingsError
 
-    return create_app()
+    try:
+        return create_app()
+    except SettingsError as exc:  # a bad environment variable: say which one, start nothing
+        raise click.ClickException(str(exc)) from exc
 
 
 @click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False, add_version_option=False)
@@ -390,8 +394,8 @@ def evaluate_cmd(
     """Run the real check pipeline on a labelled CSV (CONTENT, CLASS; optional AUTHOR, URL, EMAIL,
     DATE, ARTICLE, ARTICLE_TEXT) and print one JSON object with the counts, precision, recall, F1 and
     false-positive rate (CONTRACT.md "Spam corpus format")."""
+    from service.core.settings import PolicyConfig
     from workers.evaluate import CorpusError, evaluate, read_rows
-    from workers.policy import PolicyConfig
 
     try:
         rows = read_rows(csv_file)
@@ -409,7 +413,7 @@ def evaluate_cmd(
             learn=learn,
             slices=slices,
             corpus=corpus or None,
-            retrain_every=retrain_every or getattr(settings, "retrain_every", 5),
+            retrain_every=retrain_every or settings.retrain_every,
         )
     except OSError as exc:
         raise click.ClickException(str(exc)) from exc

@@ -30,6 +30,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from service.core.settings import PolicyConfig
 from service.core.vocabulary import CheckName, Status
 from workers.checks.base import CheckContext, Submission
 from workers.checks.text import content_hash
@@ -143,7 +144,7 @@ def figures(tally: Counter[str]) -> dict[str, Any]:
 def evaluate(
     rows: Sequence[Row],
     *,
-    config: Any = None,
+    config: PolicyConfig | None = None,
     model_path: str | None = None,
     rows_out: str | Path | None = None,
     learn: bool = False,
@@ -160,9 +161,8 @@ def evaluate(
     from workers.classifier import Model, read_sources, retrain_with
     from workers.history import MemoryHistory
     from workers.pipeline import Pipeline
-    from workers.policy import PolicyConfig
 
-    config = config or PolicyConfig()
+    config = config or PolicyConfig.defaults()
     history = MemoryHistory()
     cache = ModelCache(refresh=0.0 if learn else float("inf"))
     if model_path:

@@ -19,12 +19,12 @@ from service.core.db import get_session
 from service.core.logs import comment_id_var, request_id_var
 from service.core.models import Comment, utcnow
 from service.core.queue import TaskName, enqueue_comment
+from service.core.settings import PolicyConfig
 from service.core.vocabulary import IN_FLIGHT, CheckName, Status, SystemAction
 from workers.checks.base import CheckContext, Submission, Verdict
 from workers.checks.text import content_hash
 from workers.history import DbHistory
 from workers.pipeline import Pipeline
-from workers.policy import PolicyConfig
 
 log = logging.getLogger("commentq.worker")
 WORKER = f"worker:{socket.gethostname()}"

@@ -6,11 +6,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
+from service.core.settings import PolicyConfig
 from service.core.vocabulary import CheckName, Strength, VerdictName
 
 if TYPE_CHECKING:
     from workers.history import History
-    from workers.policy import PolicyConfig
 
 # The verdict vocabulary (service/core/vocabulary.py), by the short names the checks use.
 PASS = VerdictName.PASS
