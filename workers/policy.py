@@ -60,13 +60,14 @@ class Policy:
         if specific:
             return Decision(Status.REJECTED, *_join(specific))
         model = next((v for v in verdicts if v.check == CLASSIFIER), None)
-        clear_ham = model is not None and CLEAR_HAM in model.tags
+        # The classifier's verdict when it finds the text clearly ham, else None.
+        clear_ham = model if model is not None and CLEAR_HAM in model.tags else None
         if rule_spam:
             reason, by = _join(rule_spam)
-            if clear_ham:
+            if clear_ham is not None:
                 return Decision(
                     Status.HELD,
-                    f"{reason} (held, not rejected: the classifier finds it clearly ham, {model.reason})",
+                    f"{reason} (held, not rejected: the classifier finds it clearly ham, {clear_ham.reason})",
                     by,
                 )
             return Decision(Status.REJECTED, reason, by)
@@ -91,10 +92,10 @@ class Policy:
             agreeing = evidence + ([model] if model is not None and model.verdict == HOLD else [])
             if len({v.check for v in agreeing}) >= 2:
                 reason, by = _join(agreeing)
-                if clear_ham:
+                if clear_ham is not None:
                     return Decision(
                         Status.HELD,
-                        f"{reason} (held, not rejected: the classifier finds it clearly ham, {model.reason})",
+                        f"{reason} (held, not rejected: the classifier finds it clearly ham, {clear_ham.reason})",
                         by,
                     )
                 return Decision(Status.REJECTED, reason, by)

@@ -9,9 +9,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import func, select, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
 from service.core.models import (
@@ -139,11 +140,15 @@ def transition(
     if current is None or current not in allowed_from:
         return None
     now = utcnow()
-    result = session.execute(
-        update(Comment)
-        .where(Comment.id == comment_id, Comment.status == current)
-        .values(status=to, updated_at=now, **values)
-        .execution_options(synchronize_session=False)
+    # An UPDATE's result is a CursorResult (it has the row count); execute() is typed for any statement.
+    result = cast(
+        CursorResult[Any],
+        session.execute(
+            update(Comment)
+            .where(Comment.id == comment_id, Comment.status == current)
+            .values(status=to, updated_at=now, **values)
+            .execution_options(synchronize_session=False)
+        ),
     )
     if result.rowcount != 1:
         return None

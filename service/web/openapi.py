@@ -124,7 +124,7 @@ def build_spec() -> dict[str, Any]:
             }
         },
     )
-    auth = [{"moderatorToken": []}]
+    auth: list[dict[str, list[str]]] = [{"moderatorToken": []}]
     spec.path(
         path="/api/v1/moderation/queue",
         operations={

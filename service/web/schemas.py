@@ -99,7 +99,7 @@ class CommentIn(Schema):
         return out
 
     @validates_schema(skip_on_field_errors=False)
-    def _fields(self, data: dict, **_: Any) -> None:
+    def _fields(self, data: dict[str, Any], **_: Any) -> None:
         errors: dict[str, list[str]] = {}
         if isinstance(data.get("author"), str):
             errors.update(_one("author", validation.name_problem(data["author"])))
@@ -113,7 +113,7 @@ class CommentIn(Schema):
             raise ValidationError(errors)
 
     @post_load
-    def _normalise_email(self, data: dict, **_: Any) -> dict:
+    def _normalise_email(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
         # The email is never published: email-validator's normal form (lower-case domain) is stored.
         with contextlib.suppress(EmailNotValidError, UnicodeError, ValueError):
             data["email"] = validate_email(data["email"], check_deliverability=False).normalized
