@@ -27,9 +27,9 @@ from datetime import UTC, datetime, timedelta
 from service.core.settings import PolicyConfig
 from workers.checks.base import CheckContext, Submission
 from workers.checks.text import content_hash
-from workers.classifier import YOUTUBE_CORPUS, read_corpus
 from workers.history import MemoryHistory
 from workers.pipeline import Pipeline
+from workers.spam.training import YOUTUBE_CORPUS, read_corpus
 
 
 def one_run(rows: list[tuple[str, str, int]], repeat: int) -> tuple[int, float, float]:

@@ -2,9 +2,9 @@
 
 Groups: ``db``, ``article``, ``moderator``, ``requeue``, ``privacy``, ``run`` (web + worker + beat) and
 ``spam train|loso|evaluate|retrain``. ``spam evaluate`` runs the workers' real check pipeline (every
-check, the policy, the shipped or given model) on each CSV row offline (``workers/evaluate.py``
+check, the policy, the shipped or given model) on each CSV row offline (``workers/spam/evaluate.py``
 describes the columns, ``--rows`` and ``--learn``); ``spam loso`` is the classifier's
-leave-one-source-out evaluation (``workers/loso.py``). Heavy imports happen inside each command."""
+leave-one-source-out evaluation (``workers/spam/loso.py``). Heavy imports happen inside each command."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import json
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import click
 from flask import current_app
@@ -242,7 +243,21 @@ def _settings():
         return load()
 
 
-@cli.group("spam", cls=click.Group)  # no app context: the offline commands need only the settings
+class _SpamGroup(click.Group):
+    """Training without the ``train`` extra ends in one clear line, not a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except RuntimeError as exc:
+            from workers.spam.training import TrainingUnavailable
+
+            if isinstance(exc, TrainingUnavailable):
+                raise click.ClickException(str(exc)) from exc
+            raise
+
+
+@cli.group("spam", cls=_SpamGroup)  # no app context: the offline commands need only the settings
 def spam() -> None:
     """The spam classifier: train it, evaluate the checks on a labelled corpus."""
 
@@ -253,7 +268,7 @@ def spam() -> None:
     "--out",
     type=click.Path(dir_okay=False),
     default=None,
-    help="Where to write the model (default: the shipped workers/models/spam-model.json.gz).",
+    help="Where to write the model (default: the shipped workers/spam/data/spam-model.json.gz).",
 )
 @click.option(
     "--loso-out",
@@ -263,10 +278,11 @@ def spam() -> None:
 )
 def train_cmd(paths: tuple[str, ...], out: str | None, loso_out: str | None) -> None:
     """Train the shipped model from corpus CSVs or folders (default: the shipped corpus,
-    workers/models/corpus/): leave-one-source-out runs give the calibration, then one fit on all
+    workers/spam/data/corpus/): leave-one-source-out runs give the calibration, then one fit on all
     rows. Deterministic on one machine; other machines agree to rounding (BLAS, CPU)."""
-    from workers.classifier import SHIPPED_CORPUS, SHIPPED_MODEL, describe, read_sources, train_sources
-    from workers.loso import out_of_source
+    from workers.spam.loso import out_of_source
+    from workers.spam.model import SHIPPED_MODEL, describe
+    from workers.spam.training import SHIPPED_CORPUS, read_sources, train_sources
 
     t0 = time.perf_counter()
     rows = read_sources(paths or [SHIPPED_CORPUS])
@@ -303,8 +319,8 @@ def train_cmd(paths: tuple[str, ...], out: str | None, loso_out: str | None) -> 
 def loso_cmd(paths: tuple[str, ...], scores: str | None, spam_t: float | None, hold_t: float | None) -> None:
     """Leave-one-source-out evaluation of the classifier alone: per held-out source, ham rejected,
     spam not published and AUC at the given thresholds on calibrated probabilities (JSON)."""
-    from workers.classifier import SHIPPED_CORPUS, read_sources
-    from workers.loso import report
+    from workers.spam.loso import report
+    from workers.spam.training import SHIPPED_CORPUS, read_sources
 
     rows = read_sources(paths or [SHIPPED_CORPUS])
     z = tested = None
@@ -328,7 +344,7 @@ def loso_cmd(paths: tuple[str, ...], scores: str | None, spam_t: float | None, h
 def retrain_cmd() -> None:
     """Retrain now on the corpus plus moderators' decisions, and store it for every worker."""
     from service.core.db import Database
-    from workers.learning import retrain
+    from workers.spam.learning import retrain
 
     db = Database(_settings())
     try:
@@ -395,7 +411,7 @@ def evaluate_cmd(
     DATE, ARTICLE, ARTICLE_TEXT) and print one JSON object with the counts, precision, recall, F1 and
     false-positive rate (CONTRACT.md "Spam corpus format")."""
     from service.core.settings import PolicyConfig
-    from workers.evaluate import CorpusError, evaluate, read_rows
+    from workers.spam.evaluate import CorpusError, evaluate, read_rows
 
     try:
         rows = read_rows(csv_file)

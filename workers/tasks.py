@@ -46,7 +46,7 @@ def _clear_context(**_):
 def _load_spam_model(**_):
     """Load the shipped classifier once in the worker's main process, before the pool forks: every
     child inherits it instead of loading it on its first comment."""
-    from workers.classifier import shipped_model
+    from workers.spam.model import shipped_model
 
     shipped_model()
 
@@ -243,10 +243,17 @@ def sweep_outbox() -> int:
 @shared_task(name=TaskName.RETRAIN_CLASSIFIER)
 def retrain_classifier() -> str | None:
     """Retrain the spam classifier on the corpus plus moderators' decisions (queued by the
-    moderation API after a labelling decision and by beat); stores the model in ``spam_models``."""
-    from workers.learning import retrain
+    moderation API after a labelling decision and by beat); stores the model in ``spam_models``.
+    Without the ``train`` extra it logs why and returns None: retrying cannot install a package,
+    and the checks go on scoring with the newest stored model."""
+    from workers.spam.learning import retrain
+    from workers.spam.training import TrainingUnavailable
 
-    row = retrain(get_session(), min_new=1)
+    try:
+        row = retrain(get_session(), min_new=1)
+    except TrainingUnavailable as exc:
+        log.error("spam model not retrained: %s", exc)
+        return None
     return row.version if row else None
 
 

@@ -19,8 +19,8 @@ from service.core import store
 from service.core.models import LabelledExample, SpamModel
 from tests.conftest import BACKENDS, make_stack, wait_for
 from tests.support import Stack
-from workers.classifier import shipped_model
-from workers.learning import latest_model
+from workers.spam.learning import latest_model
+from workers.spam.model import shipped_model
 
 pytestmark = pytest.mark.integration
 

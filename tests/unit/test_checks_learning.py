@@ -15,11 +15,11 @@ from service.cli import spam
 from service.core.models import Article, Comment, LabelledExample, SpamModel, Status, utcnow
 from service.core.queue import CHECKS_QUEUE, TRAINING_QUEUE, TaskName
 from tests.unit.checks_support import ctx, sub
-from workers import classifier as c
 from workers.checks.classifier import Classifier, ModelCache
 from workers.checks.text import shingles_of
 from workers.history import DbHistory
-from workers.learning import new_examples, queue_retrain_if_due, retrain
+from workers.spam import model as spam_model
+from workers.spam.learning import new_examples, queue_retrain_if_due, retrain
 
 PITCH = "Discover quantum crystal healing sessions, book your aura reading with Madame Zora today"
 
@@ -57,8 +57,8 @@ def test_retrain_stores_a_model_the_classifier_check_loads(unit_app: Flask):
         assert history.latest_model_id() == row.id
         check = Classifier(ModelCache(refresh=0.0))
         v = check.run(sub(PITCH + " now"), ctx(history))
-        assert v.version == row.version != c.shipped_model().version
-        assert v.score > c.shipped_model().probability(PITCH + " now")
+        assert v.version == row.version != spam_model.shipped_model().version
+        assert v.score > spam_model.shipped_model().probability(PITCH + " now")
 
         # The database history answers the reputation and near-duplicate questions.
         s = history.standing(email="Z@example.org", ip="203.0.113.4", url="https://zora.example", exclude_id="x")
@@ -178,7 +178,7 @@ def test_spam_train_writes_a_loadable_model(tmp_path: Path):
     result = CliRunner().invoke(spam, ["train", str(_csv(tmp_path / "t.csv", rows)), "--out", str(out)])
     assert result.exit_code == 0, result.output
     info = json.loads(result.output)
-    model = c.Model.from_bytes(out.read_bytes())
+    model = spam_model.Model.from_bytes(out.read_bytes())
     assert model.version == info["version"]
     assert model.probability("subscribe to my channel") > model.probability("lovely song")
 
@@ -197,7 +197,7 @@ def test_a_stale_retrain_committed_last_does_not_replace_a_newer_model(unit_app:
         stale = SpamModel(version="stale", blob=b"y", examples=1, last_example_id=1)
         session.add(stale)
         session.commit()
-        from workers.learning import latest_model
+        from workers.spam.learning import latest_model
 
         assert latest_model(session).version == "newer"
         assert DbHistory(session).latest_model_id() == newer.id

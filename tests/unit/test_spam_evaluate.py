@@ -12,9 +12,10 @@ import pytest
 from click.testing import CliRunner
 
 from service.cli import spam
-from workers import classifier as c
 from workers.checks.base import PASS, CheckContext, Submission, Verdict
-from workers.evaluate import CorpusError, Row, evaluate, read_rows
+from workers.spam import model as spam_model
+from workers.spam import training
+from workers.spam.evaluate import CorpusError, Row, evaluate, read_rows
 
 HEADER = ["AUTHOR", "URL", "EMAIL", "DATE", "ARTICLE", "ARTICLE_TEXT", "CONTENT", "CLASS"]
 
@@ -307,25 +308,25 @@ def test_learn_replays_moderators_retrains_and_prints_a_learning_curve(tmp_path:
     assert learning["labels"] >= 2 and learning["retrains"] >= 1
     assert learning["curve"][-1]["labels"] == learning["labels"]
 
-    # The model changed as it learned, through the same code path as workers/learning.py.
+    # The model changed as it learned, through the same code path as workers/spam/learning.py.
     got = list(csv.DictReader(out.open(encoding="utf-8")))
     versions = [r["MODEL"] for r in got]
-    assert versions[0] == c.shipped_model().version and versions[-1] == learning["final_model_version"]
+    assert versions[0] == spam_model.shipped_model().version and versions[-1] == learning["final_model_version"]
     assert len(set(versions)) >= 2
     labelled = [
         (r.text, r.label)
         for r in read_rows(path)
         if next(g for g in got if g["LINE"] == str(r.line))["STATUS"] != "published"
     ]
-    base = c.read_sources([corpus])
+    base = training.read_sources([corpus])
     texts, labels = [t for t, _ in labelled], [y for _, y in labelled]
     # Replaying the same labels in the same order reproduces a model of the final version.
     at = learning["retrains"] * 2
-    final = c.retrain_with(
-        texts[:at], labels[:at], last_example_id=at, base=base, calibration=c.shipped_model().calibration
+    final = training.retrain_with(
+        texts[:at], labels[:at], last_example_id=at, base=base, calibration=spam_model.shipped_model().calibration
     )
     assert final.version == learning["final_model_version"]
-    untaught = c.retrain_with([], [], base=base, calibration=c.shipped_model().calibration)
+    untaught = training.retrain_with([], [], base=base, calibration=spam_model.shipped_model().calibration)
     probe = "Madame Zora offers aura reading and crystal healing, book now"
     assert final.probability(probe) > untaught.probability(probe) + 0.05
 

@@ -1,197 +1,60 @@
-"""The spam classifier: a linear model over word and character n-grams (TF-IDF, logistic regression).
+"""Training the spam model: corpus, source-balanced weights, fit, calibration, export, retrain.
 
-Training uses scikit-learn; the trained model is exported as plain JSON (gzip) — each n-gram's idf
-and weight — so it loads in milliseconds in every worker process, can be stored in the database
-(``spam_models``) without unpickling anything, and scores one comment in pure Python far faster
-than a scikit-learn ``predict_proba`` call on a single row (see ``bench/bench_checks.py``).
+Training uses numpy, scipy and scikit-learn, imported only when a model is fitted: they are the
+``train`` extra (``pip install 'commentq[train]'``), and without it every function that fits raises
+:class:`TrainingUnavailable`. Scoring needs none of them (``workers.spam.model``).
 
-The shipped model (``workers/models/spam-model.json.gz``) is trained on ``workers/models/corpus/``:
+The shipped model (``workers/spam/data/spam-model.json.gz``) is trained on ``workers/spam/data/corpus/``:
 the YouTube Spam Collection (three videos) and the open-licence rows of ``../shared/data/spam/open/``
 (Wikipedia talk and Stack Exchange comments as ham, Stack Exchange spam posts and SMS spam, templated
 blog comments); attribution in ``LICENSES/``. Each source has its own style and length, so:
 
 * the text the model reads has no links, e-mail addresses or digits (links are judged by the links
-  check, by destination; a citation must not read as spam), see :func:`preprocess`;
+  check, by destination; a citation must not read as spam), see ``workers.spam.model.preprocess``;
 * every (source, class) group weighs the same in training (:func:`source_weights`), so the largest
   source's style is not what "spam" means;
 * probabilities are calibrated (Platt) on *leave-one-source-out* decision values: the score a model
   gives a comment from a source it has never seen, which is what a new blog is
-  (:func:`train_sources`, ``workers/loso.py``). The calibration is folded into the exported weights.
+  (:func:`train_sources`, ``workers/spam/loso.py``). The calibration is folded into the exported weights.
 """
 
 from __future__ import annotations
 
 import csv
-import gzip
 import hashlib
-import html
+import importlib
 import io
-import json
-import math
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from itertools import repeat
 from pathlib import Path
 from typing import Any
 
-from service.core.linkfinder import find_links
-from workers.checks.text import clean
+from workers.spam.model import ANALYZERS, DATA_DIR, FEATURES, FORMAT, Model, preprocess, shipped_model
 
-MODELS_DIR = Path(__file__).resolve().parent / "models"
-SHIPPED_MODEL = MODELS_DIR / "spam-model.json.gz"
-SHIPPED_CORPUS = MODELS_DIR / "corpus"
+SHIPPED_CORPUS = DATA_DIR / "corpus"
 # The three YouTube videos of the corpus: the benchmark's and the older tests' rows.
 YOUTUBE_CORPUS = SHIPPED_CORPUS / "youtube"
-FORMAT = 1
-MAX_CHARS = 1000  # longer comments are scored on their first 1,000 characters (bounded cost, and length
-# is not evidence: the Stack Exchange spam posts are three times as long as the ham)
-FEATURES = "word1-3,char2-5,binary-tfidf,l2,no-links,digits0,source-balanced,platt-loso"  # part of the version
 MODERATOR_WEIGHT = 3.0  # a moderator's decision counts as much as this many (average) corpus rows
 SYNTHETIC_WEIGHT = 0.5  # templated rows: coverage, not evidence; half a source's weight
 C = 10.0
 NORM = "l2"
-ATTRIBUTION = (
-    "Trained on the YouTube Spam Collection (Alberto, Lochter, Almeida, ICMLA 2015; UCI ML Repository, "
-    "CC BY 4.0), Wikipedia talk-page and Stack Exchange contributions (CC BY-SA), the SMS Spam "
-    "Collection v.1 (Almeida, Gomez Hidalgo) and moderators' decisions; see LICENSES/NOTICE.md."
-)
-
-# Bounded, linear-time: a tag never spans another "<".
-_TAG = re.compile(r"<[^<>]{0,2000}>")
-_DIGITS = re.compile(r"\d+")
-_WORD = re.compile(r"(?u)\b\w+\b")
+TRAIN_MODULES = ("numpy", "scipy.sparse", "sklearn.linear_model")
 
 
-def _is_address(word: str) -> bool:
-    """An e-mail address typed as a word (the link finder leaves addresses alone)."""
-    at = word.find("@")
-    return at > 0 and "." in word[at + 1 :].strip(".,;:!?)")
+class TrainingUnavailable(RuntimeError):
+    """Training was asked for where the ``train`` extra (numpy, scipy, scikit-learn) is not installed."""
 
 
-def preprocess(text: str) -> str:
-    """What the model reads: NFKC, entities decoded, invisible characters dropped; tags dropped (their
-    text kept); every link (``service.core.linkfinder``, the one the links check and the renderer use)
-    and e-mail address dropped — the links check judges them by destination, and "has a link" must
-    not be what the model learns spam is; every run of digits written ``0`` (phone numbers, prices
-    and years alike); case folded, whitespace collapsed; at most ``MAX_CHARS`` characters. Linear."""
-    text = html.unescape(clean(text[: MAX_CHARS * 2]))  # entities double-escaped in scraped text
-    if "<" in text:
-        text = _TAG.sub(" ", text)
-    found = find_links(text)
-    if found:
-        parts, at = [], 0
-        for link in found:
-            parts.append(text[at : link.start])
-            at = link.end
-        parts.append(text[at:])
-        text = " ".join(parts)
-    words = [w for w in text.split() if "@" not in w or not _is_address(w)]
-    return _DIGITS.sub("0", " ".join(words)).casefold()[:MAX_CHARS]
-
-
-def word_features(text: str) -> set[str]:
-    """Word 1- to 3-grams of preprocessed text."""
-    tokens = _WORD.findall(text)
-    feats = set(tokens)
-    for n in (2, 3):
-        feats.update(" ".join(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
-    return feats
-
-
-def char_features(text: str) -> set[str]:
-    """Character 2- to 5-grams of preprocessed text (robust to misspellings and obfuscation).
-    A set: features are binary, and a set comprehension is the cheapest way to build them."""
-    padded = f" {text} "
-    n_chars = len(padded)
-    return {padded[i : i + n] for n in (2, 3, 4, 5) for i in range(n_chars - n + 1)}
-
-
-ANALYZERS = {"word": word_features, "char": char_features}
-
-
-@dataclass
-class Model:
-    """A trained linear model: per analyzer, ``{feature: (idf, weight)}``; plus the intercept.
-
-    Features are binary (present or not), so a comment's score is, per analyzer,
-    ``sum(idf * w) / sqrt(sum(idf ** 2))`` over the n-grams it contains: one C-level ``sum(map(...))``
-    over a precomputed dictionary, which is what makes scoring fast in pure Python.
-    """
-
-    version: str
-    intercept: float
-    tables: dict[str, dict[str, tuple[float, float]]]
-    examples: int = 0
-    last_example_id: int = 0
-    # Platt's (a, b), already folded into ``intercept`` and the weights; kept so that a retrain
-    # (workers/learning.py) applies the same calibration without re-running leave-one-source-out.
-    calibration: tuple[float, float] = (1.0, 0.0)
-    norm: str = "l2"  # each analyzer's row normalisation: "l2" (sum of squares) or "l1" (sum)
-
-    def __post_init__(self) -> None:
-        # One dict probe per n-gram: the value packs idf * weight (real) and idf ** 2 (imaginary),
-        # and complex addition adds both parts in one C-level ``sum``.
-        l1 = self.norm == "l1"
-        self._fast = [
-            (ANALYZERS[kind], {f: complex(i * w, i if l1 else i * i) for f, (i, w) in t.items()})
-            for kind, t in self.tables.items()
-        ]
-
-    def probability(self, text: str, keep: dict[str, Any] | None = None) -> float:
-        """P(spam) for a raw comment text; the same as scikit-learn's predict_proba. ``keep``, when
-        given, receives each analyzer's feature set (so ``explain`` need not compute them again)."""
-        pre = preprocess(text)
-        z = self.intercept
-        for kind, (analyzer, packed) in zip(self.tables, self._fast, strict=True):
-            feats = analyzer(pre)
-            if keep is not None:
-                keep[kind] = feats
-            total = sum(map(packed.get, feats, repeat(0j)))
-            if total.imag > 0.0:
-                z += total.real / (total.imag if self.norm == "l1" else math.sqrt(total.imag))
-        if z >= 0:
-            return 1.0 / (1.0 + math.exp(-z))
-        e = math.exp(z)
-        return e / (1.0 + e)
-
-    def to_bytes(self) -> bytes:
-        doc = {
-            "format": FORMAT,
-            "version": self.version,
-            "intercept": self.intercept,
-            "examples": self.examples,
-            "last_example_id": self.last_example_id,
-            "attribution": ATTRIBUTION,
-            "features": FEATURES,
-            "calibration": [round(self.calibration[0], 9), round(self.calibration[1], 9)],
-            "norm": self.norm,
-            "tables": {
-                k: {f: [round(i, 6), round(w, 6)] for f, (i, w) in sorted(t.items())} for k, t in self.tables.items()
-            },
-        }
-        raw = json.dumps(doc, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode()
-        return gzip.compress(raw, compresslevel=9, mtime=0)
-
-    @classmethod
-    def from_bytes(cls, blob: bytes) -> Model:
-        doc = json.loads(gzip.decompress(blob))
-        if doc.get("format") != FORMAT:
-            raise ValueError(f"unknown spam model format {doc.get('format')!r}")
-        tables = {k: {f: (float(v[0]), float(v[1])) for f, v in t.items()} for k, t in doc["tables"].items()}
-        unknown = set(tables) - set(ANALYZERS)
-        if unknown:
-            raise ValueError(f"unknown analyzers in spam model: {sorted(unknown)}")
-        a, b = doc.get("calibration", (1.0, 0.0))
-        return cls(
-            doc["version"],
-            float(doc["intercept"]),
-            tables,
-            int(doc.get("examples", 0)),
-            int(doc.get("last_example_id", 0)),
-            (float(a), float(b)),
-            str(doc.get("norm", "l2")),
-        )
+def require_training() -> None:
+    """Raise :class:`TrainingUnavailable` unless numpy, scipy and scikit-learn import. Cheap once
+    they have been imported; called before any work, so a missing extra fails in milliseconds."""
+    for name in TRAIN_MODULES:
+        try:
+            importlib.import_module(name)
+        except ImportError as exc:
+            raise TrainingUnavailable(
+                f"training the spam model needs numpy, scipy and scikit-learn ({exc}): pip install 'commentq[train]'"
+            ) from exc
 
 
 def _files(paths: Iterable[str | Path]) -> list[Path]:
@@ -274,6 +137,7 @@ class Vocabulary:
     def matrix(self, pre: Sequence[str]) -> Any:
         """Binary TF-IDF rows, l2-normalised over the features kept: the norm the pure-Python scorer
         computes (``Model.probability``), so exported weights score exactly as they were fitted."""
+        require_training()
         import numpy as np
         from scipy.sparse import csr_matrix
 
@@ -282,8 +146,8 @@ class Vocabulary:
         indptr = [0]
         indices: list[int] = []
         for text in pre:
-            cols = sorted(map(index.__getitem__, analyzer(text) & index.keys()))  # sorted: same sums every run
-            indices.extend(cols)
+            # sorted: the same sums every run
+            indices.extend(sorted(map(index.__getitem__, analyzer(text) & index.keys())))
             indptr.append(len(indices))
         cols = np.asarray(indices, dtype=np.int64)
         data = self.idf[cols] if len(cols) else np.zeros(0)
@@ -302,12 +166,13 @@ def vocabularies(pre: Sequence[str], sources: Sequence[str] | None = None) -> li
     moderator's example (see :func:`fit`)."""
     from collections import Counter
 
+    require_training()
     import numpy as np
 
     n = len(pre)
     by_source = sources is not None and len(set(sources)) >= MIN_SOURCES
     groups: dict[str, list[int]] = {}
-    for i, s in enumerate(sources if by_source else ["all"] * n):
+    for i, s in enumerate(sources if sources is not None and by_source else ["all"] * n):
         groups.setdefault(s, []).append(i)
     out = []
     for kind, analyzer in ANALYZERS.items():
@@ -342,6 +207,7 @@ class Fitted:
 
     def decision(self, texts: Sequence[str], pre: Sequence[str] | None = None) -> Any:
         """Uncalibrated decision values (log-odds) for raw texts (or their preprocessed ``pre``)."""
+        require_training()
         from scipy.sparse import hstack
 
         pre = [preprocess(t) for t in texts] if pre is None else pre
@@ -361,7 +227,9 @@ def fit(
     of them (twice in each): a word only one site uses ("qubit", "WP:NPOV") is that site's style,
     not evidence about spam; the words of moderators' examples (source ``moderator``) are this
     blog's own and always kept. ``pre``: the texts already preprocessed (the leave-one-source-out
-    folds preprocess the corpus once; no process-wide cache, which would grow with every comment)."""
+    folds preprocess the corpus once; no process-wide cache, which would grow with every comment).
+    Raises :class:`TrainingUnavailable` without the ``train`` extra."""
+    require_training()
     import numpy as np
     from scipy.sparse import hstack
     from sklearn.linear_model import LogisticRegression
@@ -420,6 +288,7 @@ def train(
 def platt(z: Sequence[float], labels: Sequence[int], weights: Sequence[float] | None = None) -> tuple[float, float]:
     """Platt scaling: ``(a, b)`` of P(spam) = sigmoid(a * z + b), fitted by (weighted) maximum
     likelihood on held-out decision values ``z`` (a one-feature, unregularised logistic regression)."""
+    require_training()
     import numpy as np
     from sklearn.linear_model import LogisticRegression
 
@@ -436,10 +305,12 @@ def train_sources(
     rows: Sequence[CorpusRow], *, z: Sequence[float] | None = None, tested: Sequence[int] | None = None
 ) -> Model:
     """The shipped model: leave-one-source-out decision values (``z`` for the ``tested`` rows,
-    computed by ``workers.loso.out_of_source`` unless given) give Platt's calibration, then one fit
-    on every row (source-balanced weights) with that calibration folded in."""
-    from workers.loso import out_of_source
+    computed by ``workers.spam.loso.out_of_source`` unless given) give Platt's calibration, then one fit
+    on every row (source-balanced weights) with that calibration folded in. Raises
+    :class:`TrainingUnavailable` without the ``train`` extra."""
+    from workers.spam.loso import out_of_source
 
+    require_training()
     texts = [r.text for r in rows]
     labels = [r.label for r in rows]
     sources = [r.source for r in rows]
@@ -454,6 +325,7 @@ def train_sources(
 
 
 def train_corpus(paths: Iterable[str | Path]) -> Model:
+    """:func:`train_sources` on the corpus CSVs (files or folders) at ``paths``."""
     return train_sources(read_sources(paths))
 
 
@@ -462,7 +334,7 @@ _rows_pre: list[str] | None = None
 
 
 def shipped_rows() -> list[CorpusRow]:
-    """The shipped training corpus (``workers/models/corpus/``), read once per process."""
+    """The shipped training corpus (``workers/spam/data/corpus/``), read once per process."""
     global _rows
     if _rows is None:
         _rows = read_sources([SHIPPED_CORPUS])
@@ -487,7 +359,9 @@ def retrain_with(
 ) -> Model:
     """The model a retrain stores: the shipped corpus (source-balanced) plus moderators' examples
     (``MODERATOR_WEIGHT`` each, source ``moderator``), with the shipped model's calibration. The one
-    code path of ``workers/learning.py`` and of ``commentq spam evaluate --learn``."""
+    code path of ``workers/spam/learning.py`` and of ``commentq spam evaluate --learn``. Raises
+    :class:`TrainingUnavailable` without the ``train`` extra, before reading the corpus."""
+    require_training()
     base_pre = _shipped_pre() if base is None else [preprocess(r.text) for r in base]
     base = shipped_rows() if base is None else base
     calibration = shipped_model().calibration if calibration is None else calibration
@@ -505,39 +379,10 @@ def retrain_with(
     )
 
 
-_shipped: Model | None = None
-
-
-def shipped_model() -> Model:
-    """The model packaged with commentq, loaded once per process."""
-    global _shipped
-    if _shipped is None:
-        _shipped = Model.from_bytes(SHIPPED_MODEL.read_bytes())
-    return _shipped
-
-
 def corpus_csv(rows: Iterable[tuple[str, str, int]]) -> str:
+    """(author, text, label) rows as a corpus CSV (``AUTHOR,CONTENT,CLASS`` header, ``\\n`` line ends)."""
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\n")
     w.writerow(["AUTHOR", "CONTENT", "CLASS"])
     w.writerows(rows)
     return out.getvalue()
-
-
-def describe(model: Model) -> dict[str, Any]:
-    return {
-        "version": model.version,
-        "features": {k: len(t) for k, t in model.tables.items()},
-        "examples": model.examples,
-        "last_example_id": model.last_example_id,
-    }
-
-
-def explain(model: Model, text: str, k: int = 3, kept: dict[str, Any] | None = None) -> list[str]:
-    """The words and phrases that pushed the verdict towards spam most (for the moderator)."""
-    table = model.tables.get("word", {})
-    feats = kept["word"] if kept and "word" in kept else word_features(preprocess(text))
-    values = {f: table[f][0] for f in feats if f in table}
-    norm = math.sqrt(sum(v * v for v in values.values())) or 1.0
-    ranked = sorted(((values[f] * table[f][1] / norm, f) for f in values), reverse=True)
-    return [f for c, f in ranked[:k] if c > 0]

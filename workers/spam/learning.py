@@ -1,5 +1,5 @@
 """Learning from moderators: retrain the classifier on the corpus plus every ``spam``/``approve``
-(``workers.classifier.retrain_with``: the shipped corpus, source-balanced, plus each decision as a
+(``workers.spam.training.retrain_with``: the shipped corpus, source-balanced, plus each decision as a
 ``moderator`` example, with the shipped model's calibration; ``commentq spam evaluate --learn``
 replays the same code path offline).
 
@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from service.core.models import LabelledExample, SpamModel
 from service.core.queue import enqueue_retrain_if_due
 from service.core.store import latest_spam_model, unlearned_examples
-from workers.classifier import retrain_with
+from workers.spam.training import retrain_with
 
 log = logging.getLogger("commentq.learning")
 __all__ = ["latest_model", "new_examples", "queue_retrain_if_due", "retrain"]

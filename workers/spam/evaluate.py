@@ -12,8 +12,8 @@ rows with the same value are comments on one article) and ``ARTICLE_TEXT`` are u
   and reason.
 * ``learn`` replays moderators: each held or rejected row gets its true label as a moderator's
   decision when it arrives (``spam`` marks it, "not spam" approves it), and once ``retrain_every``
-  new labels have piled up the model is retrained by ``workers.classifier.retrain_with`` — the code
-  path of ``workers/learning.py`` — and handed to the classifier check through the history, as the
+  new labels have piled up the model is retrained by ``workers.spam.training.retrain_with`` — the code
+  path of ``workers/spam/learning.py`` — and handed to the classifier check through the history, as the
   database hands it to every worker. The result adds the figures per consecutive slice of the
   file (the learning curve).
 """
@@ -88,7 +88,7 @@ def read_rows(path: str | Path) -> list[Row]:
                 except ValueError:
                     raise CorpusError(f"{path}, line {line}: DATE {raw!r} is not an ISO 8601 date") from None
 
-            def opt(name: str, rec: dict = rec) -> str | None:
+            def opt(name: str, rec: dict[str, str | None] = rec) -> str | None:
                 value = (rec.get(name) or "").strip()
                 return value or None
 
@@ -158,9 +158,10 @@ def evaluate(
     checks (the classifier among them gets the run's model)."""
     from workers.checks import default_checks
     from workers.checks.classifier import Classifier, ModelCache
-    from workers.classifier import Model, read_sources, retrain_with
     from workers.history import MemoryHistory
     from workers.pipeline import Pipeline
+    from workers.spam.model import Model
+    from workers.spam.training import read_sources, retrain_with
 
     config = config or PolicyConfig.defaults()
     history = MemoryHistory()
@@ -174,7 +175,8 @@ def evaluate(
 
     # Time order when dated (stable: equal dates keep file order); else one second apart.
     dated = bool(rows) and all(r.date for r in rows)
-    order = sorted(range(len(rows)), key=lambda i: rows[i].date) if dated else range(len(rows))
+    # (``or START`` never applies when dated: it only tells the type checker a date is there.)
+    order = sorted(range(len(rows)), key=lambda i: rows[i].date or START) if dated else range(len(rows))
     articles: dict[str, int] = {}
     tally: Counter[str] = Counter()
     by_check: dict[str, Counter[str]] = {}

@@ -17,7 +17,8 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from workers.classifier import SYNTHETIC, CorpusRow, fit, platt, preprocess, source_weights
+from workers.spam.model import preprocess
+from workers.spam.training import SYNTHETIC, CorpusRow, fit, platt, require_training, source_weights
 
 
 def held_out_sources(rows: Sequence[CorpusRow]) -> list[str]:
@@ -71,7 +72,9 @@ def report(
 ) -> dict[str, Any]:
     """The per-source table: with each fold's probabilities calibrated by Platt fitted on the *other*
     folds' out-of-source values (no fold calibrates itself). Rates are percentages; ``spam`` and
-    ``hold`` are the classifier's reject and hold thresholds on calibrated probabilities."""
+    ``hold`` are the classifier's reject and hold thresholds on calibrated probabilities. Raises
+    ``TrainingUnavailable`` without the ``train`` extra."""
+    require_training()
     from sklearn.metrics import brier_score_loss, log_loss, roc_auc_score
 
     if z is None or tested is None:
