@@ -11,6 +11,7 @@ import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from kombu.entity import Exchange, Queue
@@ -306,7 +307,11 @@ def load(env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
     return settings.with_overrides(**overrides) if overrides else settings
 
 
-_DEFAULTS: dict[str, Any] = {f.name: f.default for f in fields(Settings) if f.default is not MISSING}
+# Every setting's one default, by field name (read-only): for a function that takes a setting as an
+# optional argument, so that it never writes the default out again.
+DEFAULTS: Mapping[str, Any] = MappingProxyType(
+    {f.name: f.default for f in fields(Settings) if f.default is not MISSING}
+)
 
 
 @dataclass(frozen=True)
@@ -342,7 +347,7 @@ class PolicyConfig:
     def from_settings(cls, settings: Settings | None, **changes: Any) -> PolicyConfig:
         """The checks' view of ``settings`` (None: of the defaults, as with an empty environment),
         with ``changes`` (field name to value) applied."""
-        values = {f.name: getattr(settings, f.name) if settings else _DEFAULTS[f.name] for f in fields(cls)}
+        values = {f.name: getattr(settings, f.name) if settings else DEFAULTS[f.name] for f in fields(cls)}
         values.update(changes)
         values["blocked_domains"] = frozenset(d.lower().removeprefix("www.") for d in values["blocked_domains"])
         return cls(**values)

@@ -283,7 +283,7 @@ class Page:
         return max(1, math.ceil(self.total / self.per_page)) if self.per_page else 1
 
 
-def published_threads(session: Session, article: Article, page: int, per_page: int, max_depth: int = 5) -> Page:
+def published_threads(session: Session, article: Article, page: int, per_page: int, max_depth: int) -> Page:
     """Top-level published comments, oldest first, each with its published replies nested.
 
     Threads render ``max_depth`` levels deep (top level = 1; WordPress's "thread comments N levels

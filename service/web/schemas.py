@@ -18,6 +18,7 @@ from marshmallow import (
 )
 
 from service.core import validation
+from service.core.settings import DEFAULTS
 from service.core.vocabulary import Action, CheckName, PublicStatus, Status, VerdictName, values
 
 
@@ -68,7 +69,7 @@ class CommentIn(Schema):
         metadata={"description": "Honeypot: hidden from people, must stay empty."},
     )
 
-    def __init__(self, *args: Any, max_body_chars: int = 10_000, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, max_body_chars: int = DEFAULTS["max_body_chars"], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.max_body_chars = max_body_chars
 

@@ -30,7 +30,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from service.core.settings import PolicyConfig
+from service.core.settings import DEFAULTS, PolicyConfig
 from service.core.vocabulary import CheckName, Status
 from workers.checks.base import CheckContext, Submission
 from workers.checks.text import content_hash
@@ -148,7 +148,7 @@ def evaluate(
     model_path: str | None = None,
     rows_out: str | Path | None = None,
     learn: bool = False,
-    retrain_every: int = 5,
+    retrain_every: int = DEFAULTS["retrain_every"],
     slices: int = 10,
     corpus: Sequence[str | Path] | None = None,
     checks: Sequence[Any] | None = None,
