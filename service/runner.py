@@ -123,7 +123,7 @@ def run_all(host: str, port: int, worker_count: int) -> int:
             str(settings.instance_dir / "celerybeat-schedule"),
         ],
     }
-    procs: dict[str, subprocess.Popen] = {}
+    procs: dict[str, subprocess.Popen[bytes]] = {}
     for name, cmd in commands.items():
         procs[name] = subprocess.Popen(
             cmd, env=env, start_new_session=True, preexec_fn=_lower_priority if name == "trainer" else None

@@ -12,7 +12,7 @@ from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import islice
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
@@ -293,7 +293,10 @@ class _Seen:
 _NO_STANDING = Standing()
 
 
-def _append(index: dict, key: object, row: _Seen) -> None:
+_Key = TypeVar("_Key")
+
+
+def _append(index: dict[_Key, list[_Seen]], key: _Key, row: _Seen) -> None:
     """``index.setdefault(key, []).append(row)`` without building a list each time the key exists."""
     rows = index.get(key)
     if rows is None:

@@ -60,14 +60,13 @@ class Policy:
         if specific:
             return Decision(Status.REJECTED, *_join(specific))
         model = next((v for v in verdicts if v.check == CLASSIFIER), None)
-        # The classifier's verdict when it finds the text clearly ham, else None.
-        clear_ham = model if model is not None and CLEAR_HAM in model.tags else None
+        clear_ham = model is not None and CLEAR_HAM in model.tags
         if rule_spam:
             reason, by = _join(rule_spam)
-            if clear_ham is not None:
+            if clear_ham and model is not None:
                 return Decision(
                     Status.HELD,
-                    f"{reason} (held, not rejected: the classifier finds it clearly ham, {clear_ham.reason})",
+                    f"{reason} (held, not rejected: the classifier finds it clearly ham, {model.reason})",
                     by,
                 )
             return Decision(Status.REJECTED, reason, by)
@@ -92,10 +91,10 @@ class Policy:
             agreeing = evidence + ([model] if model is not None and model.verdict == HOLD else [])
             if len({v.check for v in agreeing}) >= 2:
                 reason, by = _join(agreeing)
-                if clear_ham is not None:
+                if clear_ham and model is not None:
                     return Decision(
                         Status.HELD,
-                        f"{reason} (held, not rejected: the classifier finds it clearly ham, {clear_ham.reason})",
+                        f"{reason} (held, not rejected: the classifier finds it clearly ham, {model.reason})",
                         by,
                     )
                 return Decision(Status.REJECTED, reason, by)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import socket
+from typing import Any, cast
 
 from celery import Task, shared_task
 from celery.exceptions import SoftTimeLimitExceeded
@@ -31,19 +32,19 @@ WORKER = f"worker:{socket.gethostname()}"
 
 
 @task_prerun.connect
-def _log_context(task=None, args=None, **_):
+def _log_context(task: Task | None = None, args: tuple[Any, ...] | None = None, **_: object) -> None:
     request_id_var.set(getattr(task.request, "request_id", None) if task else None)
     comment_id_var.set(args[0] if task and task.name == TaskName.PROCESS_COMMENT and args else None)
 
 
 @task_postrun.connect
-def _clear_context(**_):
+def _clear_context(**_: object) -> None:
     request_id_var.set(None)
     comment_id_var.set(None)
 
 
 @worker_init.connect
-def _load_spam_model(**_):
+def _load_spam_model(**_: object) -> None:
     """Load the shipped classifier once in the worker's main process, before the pool forks: every
     child inherits it instead of loading it on its first comment."""
     from workers.spam.model import shipped_model
@@ -76,7 +77,7 @@ def pipeline() -> Pipeline:
     ext = current_app.extensions
     if "pipeline" not in ext:
         ext["pipeline"] = Pipeline()
-    return ext["pipeline"]
+    return cast(Pipeline, ext["pipeline"])
 
 
 @shared_task(
@@ -88,7 +89,7 @@ def pipeline() -> Pipeline:
     retry_jitter=True,
     max_retries=6,
 )
-def process_comment(self, comment_id: str) -> str:
+def process_comment(self: Task, comment_id: str) -> str:
     """Claim the comment, run every check, let the policy decide, publish at most once."""
     settings = current_app.extensions["settings"]
     session = get_session()

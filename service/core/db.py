@@ -5,10 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, cast
 
 from flask import Flask, current_app, g
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import ExceptionContext
+from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import ConnectionPoolEntry
 
 from service.core.settings import Settings
 
@@ -18,7 +22,7 @@ class Database:
 
     def __init__(self, settings: Settings) -> None:
         self.url = settings.database_url
-        kwargs: dict = {"pool_pre_ping": True, "future": True}
+        kwargs: dict[str, Any] = {"pool_pre_ping": True, "future": True}
         if self.url.startswith("sqlite"):
             if ":memory:" not in self.url and "///" in self.url:
                 Path(self.url.split("///", 1)[1]).parent.mkdir(parents=True, exist_ok=True)
@@ -54,7 +58,7 @@ class Database:
 _READ_ONLY_MARKERS = ("readonly database", "read-only transaction", "read only transaction")
 
 
-def _invalidate_read_only(ctx) -> None:  # sqlalchemy.engine.ExceptionContext
+def _invalidate_read_only(ctx: ExceptionContext) -> None:
     """Treat "cannot write" like a lost connection: SQLAlchemy then invalidates it (and the pool's
     other connections, opened at the same time), so the next request connects afresh. Without this
     the pool kept read-only connections until the process restarted (issue 11)."""
@@ -81,7 +85,7 @@ def write_probe(engine: Engine, timeout_ms: int = 2000) -> None:
                 conn.exec_driver_sql("PRAGMA busy_timeout=30000")
 
 
-def _sqlite_pragmas(dbapi_conn, _record) -> None:
+def _sqlite_pragmas(dbapi_conn: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
     # WAL lets the web process read while a worker writes; busy_timeout waits instead of failing.
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
@@ -104,11 +108,11 @@ def init_app(app: Flask, settings: Settings) -> Database:
 
 
 def get_db() -> Database:
-    return current_app.extensions["db"]
+    return cast(Database, current_app.extensions["db"])
 
 
 def get_session() -> Session:
     """The session of the current request or task, opened on first use and closed at teardown."""
     if "db_session" not in g:
         g.db_session = get_db().sessionmaker()
-    return g.db_session
+    return cast(Session, g.db_session)

@@ -13,7 +13,9 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Connection, Engine, event
+from sqlalchemy.engine import ExecutionContext
+from sqlalchemy.engine.interfaces import DBAPICursor
 
 UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
@@ -70,6 +72,13 @@ def guard_engine(engine: Engine) -> None:
     """Refuse, before the driver sees it, any statement whose parameters cannot be stored."""
 
     @event.listens_for(engine, "before_cursor_execute")
-    def _refuse(_conn, _cursor, _statement, parameters, _context, _executemany) -> None:
+    def _refuse(
+        _conn: Connection,
+        _cursor: DBAPICursor,
+        _statement: str,
+        parameters: object,
+        _context: ExecutionContext | None,
+        _executemany: bool,
+    ) -> None:
         if parameters and _params_hold_unstorable(parameters):
             raise UnstorableValue("a value holds a NUL byte or a lone surrogate")

@@ -28,6 +28,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
+from typing import Protocol
 
 from linkify_it import LinkifyIt
 
@@ -127,8 +128,20 @@ def _segments(text: str) -> list[tuple[int, str]]:
     return out
 
 
-def _matches(text: str) -> list[tuple[int, object]]:
-    found = []
+class _Match(Protocol):
+    """What we read of linkify-it-py's ``Match`` (the library ships no type information): the
+    link's span in the piece, the text as typed, the normalised URL and its schema (empty for a
+    bare name)."""
+
+    index: int
+    last_index: int
+    raw: str
+    url: str
+    schema: str
+
+
+def _matches(text: str) -> list[tuple[int, _Match]]:
+    found: list[tuple[int, _Match]] = []
     for offset, piece in _segments(text):
         if _MAY_HAVE_LINK.search(piece):
             found.extend((offset, m) for m in (_linkify().match(piece) or []))

@@ -10,6 +10,10 @@ import re
 import sys
 import uuid
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
 comment_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("comment_id", default=None)
@@ -21,7 +25,7 @@ _SECRET_KEYS = {"email", "ip", "token", "password", "secret", "authorization", "
 
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        entry = {
+        entry: dict[str, str | int | float | bool | None] = {
             "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname.lower(),
             "logger": record.name,
@@ -66,7 +70,7 @@ def incoming_request_id(header: str | None) -> str:
     return header if header and _REQUEST_ID.fullmatch(header) else uuid.uuid4().hex
 
 
-def init_app(app) -> None:  # a Flask app
+def init_app(app: Flask) -> None:
     """Give every web request its own log context, and clear it when the request ends: gunicorn's
     threads serve one request after another, and a context left set would label the next
     request's log lines with the previous one's ids (issue 11)."""

@@ -236,7 +236,8 @@ def _smtp_parts(url: str) -> tuple[str, str, int, str | None, str | None, str | 
     if scheme not in ("smtp", "smtps", "smtp+starttls"):
         raise DeliveryError("COMMENTQ_SMTP_URL must start with smtp://, smtp+starttls:// or smtps://")
     port = parts.port or {"smtp": 25, "smtps": 465, "smtp+starttls": 587}[scheme]
-    sender = (parse_qs(parts.query).get("from") or [None])[0]
+    senders = parse_qs(parts.query).get("from")
+    sender = senders[0] if senders else None
     return (
         scheme,
         parts.hostname or "localhost",

@@ -12,9 +12,9 @@ the addresses only as long as the flood and reputation checks need them
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session
 
 from service.core.models import AuditEvent, Comment, LabelledExample, utcnow
@@ -85,15 +85,19 @@ def erase(session: Session, email: str, actor: str) -> int:
 def forget_addresses(session: Session, days: int, now: datetime | None = None) -> int:
     """Clear the IP address and user agent of decided comments older than ``days``; returns how many."""
     cutoff = (now or utcnow()) - timedelta(days=days)
-    result = session.execute(
-        update(Comment)
-        .where(
-            Comment.created_at < cutoff,
-            Comment.status.in_(DECIDED),
-            (Comment.ip.is_not(None)) | (Comment.user_agent.is_not(None)),
-        )
-        .values(ip=None, user_agent=None)
-        .execution_options(synchronize_session=False)
+    # An UPDATE's result is a CursorResult (it has rowcount); Session.execute is typed for any statement.
+    result = cast(
+        "CursorResult[Any]",
+        session.execute(
+            update(Comment)
+            .where(
+                Comment.created_at < cutoff,
+                Comment.status.in_(DECIDED),
+                (Comment.ip.is_not(None)) | (Comment.user_agent.is_not(None)),
+            )
+            .values(ip=None, user_agent=None)
+            .execution_options(synchronize_session=False)
+        ),
     )
     session.commit()
     return int(result.rowcount or 0)

@@ -11,8 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import func, select, update
-from sqlalchemy.engine import CursorResult
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session
 
 from service.core.models import (
@@ -140,9 +139,9 @@ def transition(
     if current is None or current not in allowed_from:
         return None
     now = utcnow()
-    # An UPDATE's result is a CursorResult (it has the row count); execute() is typed for any statement.
+    # An UPDATE's result is a CursorResult (it has rowcount); Session.execute is typed for any statement.
     result = cast(
-        CursorResult[Any],
+        "CursorResult[Any]",
         session.execute(
             update(Comment)
             .where(Comment.id == comment_id, Comment.status == current)

@@ -30,6 +30,7 @@ from flask import (
     url_for,
 )
 from flask.sessions import SecureCookieSessionInterface
+from flask.typing import ResponseReturnValue
 from sqlalchemy import delete, or_, update
 from werkzeug.exceptions import HTTPException
 
@@ -154,7 +155,7 @@ def _start_session(moderator: Moderator) -> str:
 
 
 @bp.before_request
-def _guard():
+def _guard() -> ResponseReturnValue | None:
     if request.method == "POST":
         _check_csrf()
     if request.endpoint in OPEN_ENDPOINTS:
@@ -212,7 +213,7 @@ def _safe_next(target: str | None, default: str) -> str:
 
 
 @bp.errorhandler(HTTPException)
-def _http_error(exc: HTTPException):
+def _http_error(exc: HTTPException) -> ResponseReturnValue:
     titles = {400: "Request refused", 401: "Please sign in", 403: "Forbidden", 404: "Not found"}
     return render_template(
         "desk/message.html", title=titles.get(exc.code or 500, exc.name), message=exc.description, status=exc.code
@@ -220,7 +221,7 @@ def _http_error(exc: HTTPException):
 
 
 @bp.errorhandler(ApiError)
-def _api_error(exc: ApiError):
+def _api_error(exc: ApiError) -> ResponseReturnValue:
     return render_template(
         "desk/message.html", title="Request refused", message=exc.message, status=exc.status
     ), exc.status
@@ -228,7 +229,7 @@ def _api_error(exc: ApiError):
 
 # --- sign in / out ----------------------------------------------------------------------------
 @bp.route("/login", methods=["GET", "POST"])
-def login():
+def login() -> ResponseReturnValue:
     """Exchange a moderator token for a session; the token itself is never stored in the cookie."""
     error = None
     status = 200
@@ -255,7 +256,7 @@ def login():
 
 
 @bp.post("/logout")
-def logout():
+def logout() -> ResponseReturnValue:
     """End this session server-side (every copy of the cookie stops working), then clear it."""
     sid = session.get("sid")
     if isinstance(sid, str) and sid:
@@ -280,7 +281,7 @@ def _page_arg() -> int:
 
 
 @bp.get("/")
-def queue():
+def queue() -> ResponseReturnValue:
     """Comments in one status (held by default), oldest first, with every check's verdict."""
     status = request.args.get("status", Status.HELD)
     if status not in QUEUE_STATUSES:
@@ -332,7 +333,7 @@ PAST = {
 
 
 @bp.post("/comments/<comment_id>/decision")
-def decide(comment_id: str):
+def decide(comment_id: str) -> ResponseReturnValue:
     """One click (or one key) on one comment; same path as the API: audited, committed, learned."""
     action = _action_arg()
     note = _note_arg()
@@ -346,7 +347,7 @@ def decide(comment_id: str):
 
 
 @bp.post("/bulk")
-def bulk():
+def bulk() -> ResponseReturnValue:
     """The same decision on every selected comment; each one is applied (and audited) separately."""
     action = _action_arg()
     ids = [i for i in request.form.getlist("ids") if i][:200]
@@ -373,19 +374,19 @@ def bulk():
 
 # --- one comment, one article, the dashboard --------------------------------------------------
 @bp.get("/comments/<comment_id>")
-def comment_detail(comment_id: str):
+def comment_detail(comment_id: str) -> ResponseReturnValue:
     """Everything about one comment: the checks and the audit trail (who did what, when, why)."""
     comment = _comment_or_404(comment_id)
     return render_template("desk/comment.html", c=comment, here=request.full_path.rstrip("?"))
 
 
 @bp.get("/articles")
-def articles():
+def articles() -> ResponseReturnValue:
     return render_template("desk/articles.html", articles=store.articles_with_counts(get_session()))
 
 
 @bp.get("/articles/<slug>")
-def article_comments(slug: str):
+def article_comments(slug: str) -> ResponseReturnValue:
     """An article's published comments, newest first, each with a Remove button."""
     db = get_session()
     article = store.get_article(db, slug) if slug_problem(slug) is None else None
@@ -396,7 +397,7 @@ def article_comments(slug: str):
 
 
 @bp.get("/dashboard")
-def dashboard():
+def dashboard() -> ResponseReturnValue:
     db = get_session()
     per_day = store.decisions_per_day(db, 14)
     busiest = max((sum(d.values()) for _, d in per_day), default=0)

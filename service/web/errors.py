@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Flask, g, jsonify, request
+from flask import Flask, Response, g, jsonify, request
 from marshmallow import ValidationError
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 log = logging.getLogger("commentq.errors")
 
@@ -31,7 +31,7 @@ class ApiError(Exception):
 
 def error_response(
     status: int, message: str, errors: dict[str, Any] | None = None, headers: dict[str, str] | None = None
-):
+) -> Response:
     body: dict[str, Any] = {"error": message}
     if errors:
         body["errors"] = errors
@@ -42,7 +42,9 @@ def error_response(
     return resp
 
 
-def _respond(status: int, message: str, errors: dict[str, Any] | None = None, headers: dict[str, str] | None = None):
+def _respond(
+    status: int, message: str, errors: dict[str, Any] | None = None, headers: dict[str, str] | None = None
+) -> Response:
     """JSON, except for a browser's plain form post, which gets a readable HTML page (see pages.py)."""
     # Imported here: the pages import the public API, which imports this module.
     from service.web.pages import html_form_errors
@@ -70,11 +72,11 @@ def flatten(messages: Any, prefix: str = "") -> dict[str, list[str]]:
 
 def init_app(app: Flask) -> None:
     @app.errorhandler(ApiError)
-    def _api_error(exc: ApiError):
+    def _api_error(exc: ApiError) -> Response:
         return _respond(exc.status, exc.message, exc.errors, exc.headers)
 
     @app.errorhandler(ValidationError)
-    def _validation(exc: ValidationError):
+    def _validation(exc: ValidationError) -> Response:
         errors = flatten(exc.messages)
         names = ", ".join(errors)
         if request.method in ("GET", "HEAD"):  # only query strings are loaded by schemas on a GET
@@ -86,9 +88,9 @@ def init_app(app: Flask) -> None:
         return _respond(422, message, errors)
 
     @app.errorhandler(HTTPException)
-    def _http(exc: HTTPException):
+    def _http(exc: HTTPException) -> Response:
         headers = {}
-        if exc.code == 405 and exc.valid_methods:
+        if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
             headers["Allow"] = ", ".join(exc.valid_methods)
         if exc.code == 413:
             # The body is over the limit: nothing after this may read it again (request.form would
@@ -109,7 +111,7 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(OperationalError)
     @app.errorhandler(PoolTimeout)
     @app.errorhandler(DBAPIError)
-    def _db_down(exc: Exception):
+    def _db_down(exc: Exception) -> Response:
         # Only a store that is really down (or unreachable) is a 503; a value the database refused
         # is the client's (422), a constraint a conflict (409), anything else our bug (500).
         down = isinstance(exc, OperationalError | InterfaceError | PoolTimeout) or getattr(
@@ -128,6 +130,6 @@ def init_app(app: Flask) -> None:
         return error_response(503, "The comment store is unavailable; try again shortly.", headers={"Retry-After": "5"})
 
     @app.errorhandler(Exception)
-    def _unexpected(exc: Exception):
+    def _unexpected(exc: Exception) -> Response:
         log.exception("unhandled error")
         return error_response(500, "Internal error.")

@@ -16,6 +16,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, request
+from flask.typing import ResponseReturnValue
+from werkzeug.exceptions import HTTPException
 
 from service.core.guards import UnstorableValue, payload_problems, unstorable
 from service.web.errors import ApiError
@@ -46,7 +48,7 @@ def init_app(app: Flask) -> None:
             raise ApiError(422, "The request has invalid query parameters.", errors)
 
     @app.errorhandler(UnstorableValue)
-    def _unstorable(_exc: UnstorableValue):
+    def _unstorable(_exc: UnstorableValue) -> ResponseReturnValue | HTTPException:
         return app.handle_user_exception(
             ApiError(422, "A value cannot be stored: it holds a NUL byte or invalid Unicode.")
         )

@@ -12,11 +12,13 @@ from __future__ import annotations
 import logging
 import os
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import cast
 
-from flask import Flask, current_app, g, request
+from flask import Flask, Response, current_app, g, request
 from prometheus_client import CollectorRegistry, Counter, Histogram, multiprocess, values
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import GaugeMetricFamily, Metric
 
 log = logging.getLogger("commentq.metrics")
 
@@ -61,10 +63,10 @@ class _StoreCollector:
     def __init__(self, app: Flask) -> None:
         self.app = app
 
-    def describe(self):
+    def describe(self) -> list[Metric]:
         return []
 
-    def collect(self):
+    def collect(self) -> Iterator[Metric]:
         from service.core import store
         from service.core.queue import queue_depth
         from service.core.vocabulary import Status
@@ -99,7 +101,7 @@ def init_app(app: Flask) -> Metrics:
         g._t0 = time.perf_counter()
 
     @app.after_request
-    def _observe(response):
+    def _observe(response: Response) -> Response:
         endpoint = request.url_rule.rule if request.url_rule else "unmatched"
         metrics.requests.labels(endpoint, request.method, str(response.status_code)).inc()
         if hasattr(g, "_t0"):
@@ -110,4 +112,4 @@ def init_app(app: Flask) -> Metrics:
 
 
 def get_metrics() -> Metrics:
-    return current_app.extensions["metrics"]
+    return cast(Metrics, current_app.extensions["metrics"])

@@ -87,7 +87,7 @@ def html_form_errors(status: int, message: str, errors: dict[str, Any], headers:
 
 
 @bp.get("/articles/<slug>")
-def article_page(slug: str):
+def article_page(slug: str) -> str:
     """Render one article with its comments; unknown slugs are a plain 404 page."""
     session = get_session()
     article = store.get_article(session, slug) if slug_problem(slug) is None else None
@@ -123,5 +123,5 @@ def article_page(slug: str):
 
 
 @bp.errorhandler(404)
-def _not_found(_exc: Exception):
+def _not_found(_exc: Exception) -> tuple[str, int]:
     return render_template("message.html", title="Not found", message="There is no article at this address."), 404

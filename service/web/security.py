@@ -4,9 +4,12 @@ and the redirect allow-list."""
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Callable
+from typing import cast
 
 import ada_url
-from flask import Flask, g, request
+from flask import Flask, Response, g, request
+from flask.typing import ResponseReturnValue
 from flask_cors import CORS
 from flask_limiter import Limiter
 
@@ -118,7 +121,7 @@ def init_app(app: Flask, settings: Settings) -> None:
     csp = CSP.format(origins=" ".join(settings.allowed_origins)).replace("  ", " ")
 
     @app.after_request
-    def _headers(response):
+    def _headers(response: Response) -> Response:
         if response.status_code < 400:
             # flask-limiter adds Retry-After to every limited answer; it means "wait", so only
             # refusals (429, 503) carry it, never a 202 or a 303.
@@ -151,9 +154,11 @@ def limit_submissions(app: Flask, settings: Settings) -> Limiter:
     )
     app.extensions["limiter"] = limiter
     endpoint = "public.submit_comment"
+    # submit_comment is a plain (sync) view; said so, flask-limiter's decorator keeps its type.
+    view = cast("Callable[..., ResponseReturnValue]", app.view_functions[endpoint])
     app.view_functions[endpoint] = limiter.limit(
         lambda: settings.rate_limit,
         deduct_when=lambda _response: bool(g.get("submission_stored")),
         error_message="Too many comments from your address; wait a little.",
-    )(app.view_functions[endpoint])
+    )(view)
     return limiter

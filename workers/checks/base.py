@@ -119,7 +119,7 @@ class CheckContext:
     config: PolicyConfig
     history: History
     offline: bool = False
-    notes: dict = field(default_factory=dict)
+    notes: dict[tuple[str, str], str] = field(default_factory=dict)
 
 
 class Check(Protocol):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import Any
 
 from service.core.vocabulary import CheckName
 from workers.checks.base import CERTAIN, CLEAR_HAM, HOLD, PASS, SPAM, CheckContext, Submission, Verdict
@@ -60,7 +61,7 @@ class Classifier:
         model = self.cache.get(ctx.history)
         # Links to neutral hosts are the links check's to judge (see there), not the model's.
         text = without_neutral_links(sub.body or "", sub.article_url)
-        kept: dict = {}
+        kept: dict[str, Any] = {}
         p = model.probability(text, kept)
         cfg = ctx.config
         if p >= cfg.classifier_hold:

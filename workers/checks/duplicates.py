@@ -59,14 +59,19 @@ class Duplicates:
                     0.6,
                     f"the same text was already posted on this article by {len(senders)} other sender(s)",
                 )
-        mine = shingles_of(body)
-        if len(mine) < MIN_SHINGLES:
+        shingles = shingles_of(body)
+        if len(shingles) < MIN_SHINGLES:
             return Verdict(self.name, PASS, 0.0, "no earlier copy from this sender")
-        if ctx.history.near_spam(mine, cfg.near_threshold, cfg.near_candidates):
+        if ctx.history.near_spam(shingles, cfg.near_threshold, cfg.near_candidates):
             return Verdict(self.name, SPAM, 0.95, "nearly the same text as a comment a moderator marked spam")
         now = sub.created_at or datetime.now(UTC)
         copies = ctx.history.near_copies(
-            mine, now - timedelta(seconds=cfg.near_window), sub.id, cfg.near_threshold, cfg.near_candidates, len(body)
+            shingles,
+            now - timedelta(seconds=cfg.near_window),
+            sub.id,
+            cfg.near_threshold,
+            cfg.near_candidates,
+            len(body),
         )
         if copies >= cfg.near_hold and payload:
             return Verdict(

@@ -79,6 +79,6 @@ def bytes_lru(max_bytes: int) -> Callable[[Callable[..., R]], Callable[..., R]]:
     def wrap(fn: Callable[..., R]) -> Callable[..., R]:
         cache = BytesLRU(fn, max_bytes)
         wraps(fn)(cache)
-        return cache  # type: ignore[return-value]
+        return cache
 
     return wrap

@@ -15,6 +15,7 @@ These are weak signals (fans shout, people type "!!!!!!" and "❤️❤️❤️
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from service.core.vocabulary import CheckName
 from workers.checks.base import HOLD, PASS, WEAK, CheckContext, Submission, Verdict
@@ -26,7 +27,7 @@ REPEATS = re.compile(r"(.)\1{2,}", re.S)
 EMOJI = re.compile("[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\ufe0e\ufe0f\u200d\u20e3]")
 
 
-def _ascii_where(predicate) -> bytes:
+def _ascii_where(predicate: Callable[[str], bool]) -> bytes:
     return bytes(c for c in range(128) if predicate(chr(c)))
 
 

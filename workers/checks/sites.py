@@ -431,6 +431,8 @@ def website_identity(url: str | None) -> str | None:
     nobody: empty, unparsable, or a shared host's home page ("https://facebook.com/",
     "x.com"). A shared host with a path ("github.com/ann") and any other host identify someone.
     The result is the host plus path, lower-case, without scheme, "www." or trailing slash."""
+    if not url:
+        return None
     host = host_of(url)
     if not host or "." not in host:
         return None

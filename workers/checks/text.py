@@ -10,6 +10,7 @@ import hashlib
 import html
 import re
 import unicodedata
+from collections.abc import Callable
 
 from service.core.linkfinder import Link, find_links
 from workers.checks.memo import MB, bytes_lru
@@ -113,7 +114,7 @@ def cut_links(text: str, drop: tuple[Link, ...] | list[Link]) -> str:
     return " ".join(parts)
 
 
-def cached(ctx_notes: dict, key: str, text: str, fn) -> str:
+def cached(ctx_notes: dict[tuple[str, str], str], key: str, text: str, fn: Callable[[str], str]) -> str:
     """``fn(text)`` computed once per comment (checks share the folded and cleaned forms)."""
     slot = (key, text)
     value = ctx_notes.get(slot)

@@ -47,7 +47,7 @@ def _squash(text: str) -> str:
     return _NON_ALNUM.sub("", text)
 
 
-def find(keys: tuple[str, ...], sub: Submission, notes: dict) -> list[tuple[str, str]]:
+def find(keys: tuple[str, ...], sub: Submission, notes: dict[tuple[str, str], str]) -> list[tuple[str, str]]:
     """(key, field) for every key found in the comment."""
     compiled = compile_keys(keys)
     if not compiled:

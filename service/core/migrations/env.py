@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from alembic import context
-from sqlalchemy import create_engine, pool
+from sqlalchemy import Connection, create_engine, pool
 
 from service.core.models import Base
 
@@ -25,14 +25,17 @@ def run_migrations_offline() -> None:
 def run_migrations_online() -> None:
     connectable = config.attributes.get("connection")
     if connectable is None:
-        engine = create_engine(config.get_main_option("sqlalchemy.url"), poolclass=pool.NullPool)
+        url = config.get_main_option("sqlalchemy.url")
+        if url is None:  # service.core.migrate always sets it
+            raise RuntimeError("alembic: no sqlalchemy.url configured")
+        engine = create_engine(url, poolclass=pool.NullPool)
         with engine.connect() as connection:
             _run(connection)
     else:
         _run(connectable)
 
 
-def _run(connection) -> None:
+def _run(connection: Connection) -> None:
     context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
     with context.begin_transaction():
         context.run_migrations()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, Response, g, jsonify, request
 
 from service.core import store
 from service.core.db import get_session
@@ -24,7 +24,7 @@ log = logging.getLogger("commentq.moderation")
 
 
 def moderation_item(comment: Comment, with_audit: bool = False) -> dict[str, Any]:
-    item = {
+    item: dict[str, Any] = {
         "id": comment.id,
         "article": comment.article.slug,
         "status": comment.status,
@@ -47,7 +47,7 @@ def moderation_item(comment: Comment, with_audit: bool = False) -> dict[str, Any
 
 @bp.get("/queue")
 @require_moderator
-def queue():
+def queue() -> Response:
     args = QueueArgs().load(request.args.to_dict())
     session = get_session()
     page = store.moderation_queue(session, args["status"], args["article"], args["page"], args["per_page"])
@@ -73,7 +73,7 @@ def _comment_or_404(comment_id: str) -> Comment:
 
 @bp.get("/comments/<comment_id>")
 @require_moderator
-def comment_detail(comment_id: str):
+def comment_detail(comment_id: str) -> Response:
     return jsonify(ModerationItemOut().dump(moderation_item(_comment_or_404(comment_id), with_audit=True)))
 
 
@@ -100,7 +100,7 @@ def apply_decision(comment: Comment, action: Action, note: str | None, moderator
 
 @bp.post("/comments/<comment_id>/decision")
 @require_moderator
-def decision(comment_id: str):
+def decision(comment_id: str) -> Response:
     if request.mimetype != "application/json":
         raise ApiError(415, "Send the decision as application/json.")
     data = DecisionIn().load(request.get_json(silent=False) or {})

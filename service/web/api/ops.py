@@ -13,12 +13,12 @@ bp = Blueprint("ops", __name__)
 
 
 @bp.get("/healthz")
-def healthz():
+def healthz() -> Response:
     return jsonify({"status": "ok"})
 
 
 @bp.get("/readyz")
-def readyz():
+def readyz() -> Response:
     checks = {}
     try:
         # A write, not SELECT 1: a database that can only be read is not ready to take comments.
@@ -37,7 +37,7 @@ def readyz():
 
 
 @bp.get("/metrics")
-def metrics():
+def metrics() -> Response:
     registry = current_app.extensions["metrics"].registry
     return Response(
         generate_latest(registry),
@@ -47,7 +47,7 @@ def metrics():
 
 
 @bp.get("/openapi.json")
-def openapi():
+def openapi() -> Response:
     if "openapi" not in current_app.extensions:
         current_app.extensions["openapi"] = build_spec()
     return jsonify(current_app.extensions["openapi"])

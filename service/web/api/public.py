@@ -7,6 +7,7 @@ import logging
 from typing import Any
 
 from flask import Blueprint, current_app, g, jsonify, redirect, request, url_for
+from flask.typing import ResponseReturnValue
 from marshmallow import ValidationError
 
 from service.core import store
@@ -119,7 +120,7 @@ def _article_or_404(slug: str) -> Article:
 
 
 @bp.post("/articles/<slug>/comments")
-def submit_comment(slug: str):
+def submit_comment(slug: str) -> ResponseReturnValue:
     """Validate, store (committed), then queue; answer at once with 202 (JSON) or 303 (form)."""
     metrics = get_metrics()
     mimetype = request.mimetype
@@ -239,11 +240,12 @@ def status_view(comment: Comment) -> dict[str, Any]:
     }
     if shown == PublicStatus.PUBLISHED:
         view.update(body_html=comment.body_html, published_at=comment.published_at)
-    return CommentStatusOut().dump(view)
+    out: dict[str, Any] = CommentStatusOut().dump(view)
+    return out
 
 
 @bp.get("/comments/<comment_id>")
-def comment_status(comment_id: str):
+def comment_status(comment_id: str) -> ResponseReturnValue:
     comment = get_session().get(Comment, comment_id) if len(comment_id) <= 36 else None
     if comment is None:
         raise ApiError(404, "No such comment.")
@@ -251,7 +253,7 @@ def comment_status(comment_id: str):
 
 
 @bp.get("/articles/<slug>/comments")
-def list_comments(slug: str):
+def list_comments(slug: str) -> ResponseReturnValue:
     args = PageArgs().load(request.args.to_dict())
     article = _article_or_404(slug)
     depth = current_app.extensions["settings"].thread_depth
@@ -272,5 +274,5 @@ def list_comments(slug: str):
 
 
 @bp.get("/articles/<slug>")
-def get_article(slug: str):
+def get_article(slug: str) -> ResponseReturnValue:
     return jsonify(ArticleOut().dump(_article_or_404(slug)))
