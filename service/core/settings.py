@@ -253,9 +253,7 @@ class Settings:
             # Retraining goes to its own queue (service/core/queue.py says why). A worker started without
             # -Q consumes both, so a bare `celery -A workers worker` still learns.
             "task_queues": tuple(
-                # kombu's constructors carry no annotations.
-                Queue(name, Exchange(name, type="direct"), routing_key=name)  # type: ignore[no-untyped-call]
-                for name in (CHECKS_QUEUE, TRAINING_QUEUE)
+                Queue(name, Exchange(name, type="direct"), routing_key=name) for name in (CHECKS_QUEUE, TRAINING_QUEUE)
             ),
             "task_routes": {TaskName.RETRAIN_CLASSIFIER: {"queue": TRAINING_QUEUE}},
             "worker_hijack_root_logger": False,
