@@ -26,18 +26,18 @@ import sys
 import time
 from datetime import UTC, datetime, timedelta
 
+from service.core.settings import PolicyConfig
 from workers.checks.base import CheckContext, Submission
 from workers.checks.memo import BytesLRU
 from workers.checks.text import content_hash
 from workers.history import MemoryHistory
 from workers.pipeline import Pipeline
-from workers.policy import PolicyConfig
 from workers.spam.training import YOUTUBE_CORPUS, read_corpus
 
 
 def one_run(rows: list[tuple[str, str, int]], repeat: int) -> tuple[int, float, float]:
     pipeline = Pipeline()
-    config = PolicyConfig()
+    config = PolicyConfig.defaults()
     history = MemoryHistory()
     start = datetime(2024, 1, 1, tzinfo=UTC)
     n = 0

@@ -24,6 +24,7 @@ from service.core.db import get_db
 from service.core.errors import InvalidInput, NotAllowed
 from service.core.models import Moderator
 from service.core.settings import Settings, current_settings, load
+from service.core.vocabulary import Status, SystemAction
 
 if TYPE_CHECKING:
     from service.core.settings import Settings
@@ -31,8 +32,12 @@ if TYPE_CHECKING:
 
 def _create_app() -> Flask:
     from service import create_app
+    from service.core.settings import SettingsError
 
-    return create_app()
+    try:
+        return create_app()
+    except SettingsError as exc:  # a bad environment variable: say which one, start nothing
+        raise click.ClickException(str(exc)) from exc
 
 
 @click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False, add_version_option=False)
@@ -138,12 +143,17 @@ def moderator_revoke(name: str) -> None:
 
 # --- operations -------------------------------------------------------------------------------
 @cli.command("requeue")
-@click.option("--status", type=click.Choice(["failed", "received", "checking"]), default="failed")
+# The values, not the members: Click matches an Enum choice by its member *name* (FAILED).
+@click.option(
+    "--status",
+    type=click.Choice([s.value for s in (Status.FAILED, Status.RECEIVED, Status.CHECKING)]),
+    default=Status.FAILED.value,
+)
 @with_appcontext
 def requeue(status: str) -> None:
     """Send comments back to the workers (e.g. `failed` ones after an outage), attempts reset."""
     from service.core import store
-    from service.core.models import Comment, Status
+    from service.core.models import Comment
     from service.core.queue import enqueue_comment
 
     n = 0
@@ -155,7 +165,7 @@ def requeue(status: str) -> None:
                 cid,
                 (status,),
                 Status.RECEIVED,
-                action="requeue",
+                action=SystemAction.REQUEUE,
                 actor="operator",
                 note="commentq requeue",
                 attempts=0,
@@ -402,7 +412,7 @@ def evaluate_cmd(
     """Run the real check pipeline on a labelled CSV (CONTENT, CLASS; optional AUTHOR, URL, EMAIL,
     DATE, ARTICLE, ARTICLE_TEXT) and print one JSON object with the counts, precision, recall, F1 and
     false-positive rate (CONTRACT.md "Spam corpus format")."""
-    from workers.policy import PolicyConfig
+    from service.core.settings import PolicyConfig
     from workers.spam.evaluate import CorpusError, evaluate, read_rows
 
     try:

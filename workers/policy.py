@@ -21,74 +21,21 @@ decides. Rules, in order (docs/checks.md explains them with the figures behind t
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from service.core.models import Status
-from service.core.settings import Settings
+# PolicyConfig lives with the settings it is built from (checks/base.py needs it too); imported
+# from here as well, where it was.
+from service.core.settings import PolicyConfig as PolicyConfig
+from service.core.vocabulary import CheckName, Status
 from workers.checks.base import CERTAIN, CLEAR_HAM, EVIDENCE, HEURISTIC, HOLD, INVALID, PASS, SPAM, WEAK, Verdict
 
-CLASSIFIER = "classifier"
-CORROBORATING = ("promotion",)  # holds from these count as ``evidence`` whatever their tags
-
-
-@dataclass(frozen=True)
-class PolicyConfig:
-    """Thresholds and word lists, from the settings; defaults are documented in docs/checks.md."""
-
-    max_body_chars: int = 10_000
-    links_hold: int = 2
-    moderation_keys: tuple[str, ...] = ()
-    disallowed_keys: tuple[str, ...] = ()
-    blocked_domains: frozenset[str] = field(default_factory=frozenset)
-    classifier_spam: float = 0.9  # calibrated; with another signal it rejects (docs/checks.md, issue 9)
-    classifier_hold: float = 0.65  # calibrated; leave-one-source-out and the validation video (docs/checks.md)
-    classifier_reject: float = 0.97
-    classifier_ham: float = 0.1
-    website_senders_hold: int = 3
-    disallowed_list: bool = True
-    flood_limit: str = "10 per hour"
-    trusted_after: int = 1
-    shared_ip_senders: int = 2
-    near_threshold: float = 0.7
-    near_window: float = 86_400.0
-    near_hold: int = 2
-    near_candidates: int = 200
-    noise_min_letters: int = 30
-    caps_ratio: float = 0.9
-    symbols_ratio: float = 0.6
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> PolicyConfig:
-        extra = {
-            name: getattr(settings, name)
-            for name in (
-                "trusted_after",
-                "near_threshold",
-                "near_window",
-                "near_hold",
-                "classifier_reject",
-                "classifier_ham",
-                "website_senders_hold",
-                "disallowed_list",
-            )
-            if hasattr(settings, name)
-        }
-        return cls(
-            max_body_chars=settings.max_body_chars,
-            links_hold=settings.links_hold,
-            moderation_keys=settings.moderation_keys,
-            disallowed_keys=settings.disallowed_keys,
-            blocked_domains=frozenset(d.lower().removeprefix("www.") for d in getattr(settings, "blocked_domains", ())),
-            classifier_spam=settings.classifier_spam,
-            classifier_hold=settings.classifier_hold,
-            flood_limit=settings.flood_limit,
-            **extra,
-        )
+CLASSIFIER = CheckName.CLASSIFIER
+CORROBORATING = (CheckName.PROMOTION,)  # holds from these count as ``evidence`` whatever their tags
 
 
 @dataclass(frozen=True)
 class Decision:
-    status: str
+    status: Status
     reason: str
     decided_by: str
 

@@ -15,18 +15,18 @@ from flask import current_app
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
-from service.core.celery_app import current_celery
 from service.core import notifications, privacy, store
+from service.core.celery_app import current_celery
 from service.core.db import get_session
 from service.core.logs import comment_id_var, request_id_var
-from service.core.models import Comment, Status, utcnow
+from service.core.models import Comment, utcnow
 from service.core.queue import TaskName, enqueue_comment
-from service.core.settings import current_settings
+from service.core.settings import PolicyConfig, current_settings
+from service.core.vocabulary import IN_FLIGHT, CheckName, Status, SystemAction
 from workers.checks.base import CheckContext, Submission, Verdict
 from workers.checks.text import content_hash
 from workers.history import DbHistory
 from workers.pipeline import Pipeline
-from workers.policy import PolicyConfig
 
 log = logging.getLogger("commentq.worker")
 WORKER = f"worker:{socket.gethostname()}"
@@ -98,15 +98,15 @@ def process_comment(self: Task, comment_id: str) -> str:
     if comment is None:
         log.warning("comment not found")
         return "missing"
-    if comment.status not in Status.IN_FLIGHT:
+    if comment.status not in IN_FLIGHT:
         return f"already {comment.status}"
     if comment.attempts >= settings.max_attempts:
         store.transition(
             session,
             comment_id,
-            Status.IN_FLIGHT,
+            IN_FLIGHT,
             Status.FAILED,
-            action="give-up",
+            action=SystemAction.GIVE_UP,
             actor=WORKER,
             note=f"checks did not finish after {comment.attempts} attempts",
         )
@@ -117,9 +117,9 @@ def process_comment(self: Task, comment_id: str) -> str:
     claimed = store.transition(
         session,
         comment_id,
-        Status.IN_FLIGHT,
+        IN_FLIGHT,
         Status.CHECKING,
-        action="claim",
+        action=SystemAction.CLAIM,
         actor=WORKER,
         attempts=Comment.attempts + 1,
         claimed_at=utcnow(),
@@ -145,12 +145,14 @@ def process_comment(self: Task, comment_id: str) -> str:
     except SoftTimeLimitExceeded:
         return hold_timed_out(session, comment_id, finished, settings.checks_time_limit)
     decision = outcome.decision
-    spam_score = max((v.score for v in outcome.verdicts if v.check == "classifier"), default=None)
+    spam_score = max((v.score for v in outcome.verdicts if v.check == CheckName.CLASSIFIER), default=None)
 
     store.replace_check_results(session, comment_id, outcome.verdicts)
     actor = f"policy:{decision.decided_by}"
     if decision.status == Status.PUBLISHED:
-        done = store.publish(session, comment, (Status.CHECKING,), action="publish", actor=actor, note=decision.reason)
+        done = store.publish(
+            session, comment, (Status.CHECKING,), action=SystemAction.PUBLISH, actor=actor, note=decision.reason
+        )
     else:
         done = (
             store.transition(
@@ -158,7 +160,7 @@ def process_comment(self: Task, comment_id: str) -> str:
                 comment_id,
                 (Status.CHECKING,),
                 decision.status,
-                action=decision.status,
+                action=SystemAction(decision.status),
                 actor=actor,
                 note=decision.reason,
                 decided_by=actor,
@@ -193,7 +195,7 @@ def hold_timed_out(session: Session, comment_id: str, finished: list[Verdict], l
         comment_id,
         (Status.CHECKING,),
         Status.HELD,
-        action=Status.HELD,
+        action=SystemAction.HELD,
         actor="policy:time-limit",
         decided_by="policy:time-limit",
         note=f"{TIMED_OUT} after {limit:g} s (finished: {done})",
@@ -218,9 +220,9 @@ def sweep_outbox() -> int:
             store.transition(
                 session,
                 comment.id,
-                Status.IN_FLIGHT,
+                IN_FLIGHT,
                 Status.FAILED,
-                action="give-up",
+                action=SystemAction.GIVE_UP,
                 actor="sweeper",
                 note=f"checks did not finish after {comment.attempts} attempts",
             )

@@ -13,8 +13,9 @@ from sqlalchemy.orm import Session
 
 from service.core import store
 from service.core.errors import NotFound
-from service.core.models import Article, Comment, Status
+from service.core.models import Article, Comment
 from service.core.validation import public_name, slug_problem
+from service.core.vocabulary import PublicStatus, public_status
 
 # Comment ids are UUIDs (36 characters); anything longer cannot name one.
 MAX_COMMENT_ID_CHARS = 36
@@ -55,10 +56,10 @@ class StatusView(TypedDict):
 
 def status_view(comment: Comment) -> StatusView:
     """What the submitter of ``comment`` may see of it (see ``StatusView``)."""
-    public_status = Status.public(comment.status)
+    shown = public_status(comment.status)
     view: StatusView = {
         "id": comment.id,
-        "status": public_status,
+        "status": shown,
         "article": comment.article.slug,
         "author": public_name(comment.author),
         "created_at": comment.created_at,
@@ -66,7 +67,7 @@ def status_view(comment: Comment) -> StatusView:
         "published_at": None,
         "body_html": None,
     }
-    if public_status == "published":
+    if shown == PublicStatus.PUBLISHED:
         view["body_html"] = comment.body_html
         view["published_at"] = comment.published_at
     return view

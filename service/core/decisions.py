@@ -18,6 +18,7 @@ from service.core.errors import NotAllowed
 from service.core.logs import comment_id_var
 from service.core.models import Comment
 from service.core.queue import enqueue_retrain_if_due
+from service.core.vocabulary import Action
 
 # The moderation API's logger name, kept: operators filter on it.
 log = logging.getLogger("commentq.moderation")
@@ -31,12 +32,14 @@ class DecisionResult(TypedDict):
     """What a decision did: the comment's id, the action, its status before and after."""
 
     id: str
-    action: str
+    action: Action
     previous_status: str
     status: str
 
 
-def apply_decision(session: Session, comment: Comment, action: str, note: str | None, moderator: str) -> DecisionResult:
+def apply_decision(
+    session: Session, comment: Comment, action: Action, note: str | None, moderator: str
+) -> DecisionResult:
     """Apply ``action`` (a key of ``store.MODERATOR_MOVES``) to ``comment`` as ``moderator`` (a
     name), with an optional ``note`` for the audit trail; commit, then queue a retrain if due.
 

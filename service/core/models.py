@@ -20,6 +20,10 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+# Re-exported (``from service.core.models import Status`` keeps working); it lives with the rest of
+# the vocabulary.
+from service.core.vocabulary import Status as Status
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -48,30 +52,6 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime}
-
-
-class Status:
-    """Comment life cycle (CONTRACT.md) plus `removed` and `failed` for operators."""
-
-    RECEIVED = "received"
-    CHECKING = "checking"
-    PUBLISHED = "published"
-    HELD = "held"
-    REJECTED = "rejected"
-    REMOVED = "removed"
-    FAILED = "failed"
-
-    IN_FLIGHT = (RECEIVED, CHECKING)
-    ALL = (RECEIVED, CHECKING, PUBLISHED, HELD, REJECTED, REMOVED, FAILED)
-
-    @staticmethod
-    def public(status: str) -> str:
-        """What the submitter is told: the contract knows only pending, published, rejected."""
-        if status == Status.PUBLISHED:
-            return "published"
-        if status in (Status.REJECTED, Status.REMOVED):
-            return "rejected"
-        return "pending"
 
 
 class Article(Base):

@@ -34,6 +34,7 @@ from service.core.db import get_session
 from service.core.models import Comment, Notification, utcnow
 from service.core.queue import TaskName
 from service.core.settings import Settings, current_settings
+from service.core.vocabulary import VerdictName
 
 log = logging.getLogger("commentq.notify")
 
@@ -172,7 +173,7 @@ def payload_for(comment: Comment, settings: Settings) -> dict[str, Any]:
             "checks": [
                 {"check": c.check, "verdict": c.verdict, "reason": c.reason}
                 for c in comment.checks
-                if c.verdict != "pass"
+                if c.verdict != VerdictName.PASS
             ],
         },
         "moderation_url": f"{base}/moderation/comments/{comment.id}",

@@ -17,7 +17,8 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session
 
-from service.core.models import AuditEvent, Comment, LabelledExample, Status, utcnow
+from service.core.models import AuditEvent, Comment, LabelledExample, utcnow
+from service.core.vocabulary import Status, SystemAction
 
 ERASED_AUTHOR = "Anonymous"
 ERASED_EMAIL = "erased@commentq.invalid"  # .invalid never resolves (RFC 2606)
@@ -67,7 +68,7 @@ def erase(session: Session, email: str, actor: str) -> int:
                 comment_id=c.id,
                 from_status=c.status,
                 to_status=c.status,
-                action="erase",
+                action=SystemAction.ERASE,
                 actor=actor,
                 note="commenter's personal data erased on request",
                 created_at=now,

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Mapping
+from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from flask import Flask, current_app
@@ -19,16 +20,70 @@ from kombu.entity import Exchange, Queue
 from service.core.queue import CHECKS_QUEUE, TRAINING_QUEUE, TaskName
 
 
-def _bool(value: str | None, default: bool) -> bool:
-    if value is None or value == "":
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+class SettingsError(ValueError):
+    """A setting's value in the environment is not one it can take; the message names the variable.
+
+    Raised by :func:`load` at start-up (``commentq run``, gunicorn and the Celery worker and beat
+    fail to start with it), never later."""
 
 
-def _list(value: str | None) -> tuple[str, ...]:
-    if not value:
-        return ()
-    return tuple(item.strip().rstrip("/") for item in value.replace("\n", ",").split(",") if item.strip())
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"0", "false", "no", "off"})
+
+
+def _bool(name: str, raw: str) -> bool:
+    """``true``/``false``, ``1``/``0``, ``yes``/``no``, ``on``/``off`` in any case; anything else
+    (``"ture"``, ``"2"``) is an error rather than a silent ``False``."""
+    word = raw.strip().lower()
+    if word in _TRUE:
+        return True
+    if word in _FALSE:
+        return False
+    raise SettingsError(f"{name} must be true or false (1/0, yes/no, on/off), got {raw!r}")
+
+
+def _int(name: str, raw: str) -> int:
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be an integer, got {raw!r}") from exc
+
+
+def _float(name: str, raw: str) -> float:
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be a number, got {raw!r}") from exc
+
+
+def _str(name: str, raw: str) -> str:
+    return raw
+
+
+def _list(name: str, raw: str) -> tuple[str, ...]:
+    """Comma- or newline-separated, each item trimmed (and a trailing ``/`` dropped: origins)."""
+    return tuple(item.strip().rstrip("/") for item in raw.replace("\n", ",").split(",") if item.strip())
+
+
+def _domains(name: str, raw: str) -> tuple[str, ...]:
+    return tuple(d.lower() for d in _list(name, raw))
+
+
+def _thread_depth(name: str, raw: str) -> int:
+    depth = _int(name, raw)
+    if not 2 <= depth <= 20:
+        raise SettingsError(f"{name} must be between 2 and 20, got {depth}")
+    return depth
+
+
+def _base_url(name: str, raw: str) -> str | None:
+    return raw.rstrip("/") or None
+
+
+def _setting(env: str, default: Any, parse: Callable[[str, str], Any], *, secret: bool = False) -> Any:
+    """A field read from the environment variable ``env`` by ``parse(env, raw)``; unset or empty
+    leaves ``default``, the setting's one default."""
+    return field(default=default, repr=not secret, metadata={"env": env, "parse": parse})
 
 
 def form_post_bytes(max_body_chars: int) -> int:
@@ -39,31 +94,7 @@ def form_post_bytes(max_body_chars: int) -> int:
     return max(256 * 1024, 12 * max_body_chars + 64 * 1024)
 
 
-def _int(env: Mapping[str, str], name: str, default: int) -> int:
-    raw = env.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        return int(raw)
-    except ValueError as exc:
-        raise ValueError(f"{name} must be an integer, got {raw!r}") from exc
-
-
-def _thread_depth(env: Mapping[str, str]) -> int:
-    depth = _int(env, "COMMENTQ_THREAD_DEPTH", 5)
-    if not 2 <= depth <= 20:
-        raise ValueError(f"COMMENTQ_THREAD_DEPTH must be between 2 and 20, got {depth}")
-    return depth
-
-
-def _float(env: Mapping[str, str], name: str, default: float) -> float:
-    raw = env.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        return float(raw)
-    except ValueError as exc:
-        raise ValueError(f"{name} must be a number, got {raw!r}") from exc
+MAX_BODY_CHARS = 10_000  # the default of ``Settings.max_body_chars``, which ``max_content_length``'s follows
 
 
 def _secret_key(instance_dir: Path) -> str:
@@ -81,49 +112,107 @@ def _secret_key(instance_dir: Path) -> str:
 
 @dataclass(frozen=True)
 class Settings:
-    """The whole configuration; see the README's table for each variable."""
+    """The whole configuration; see the README's table for each variable. Each field below is
+    read from the environment variable it names, and its default here is the only one: the
+    checks and the policy read theirs through :class:`PolicyConfig`, built from these."""
 
     instance_dir: Path
+    """Directory of the SQLite file, the secret key, beat's schedule, the embedded Redis
+    (``COMMENTQ_INSTANCE_DIR``, default ``./instance``)."""
     database_url: str = field(repr=False)  # may carry a password
+    """SQLAlchemy URL (``DATABASE_URL``; default a SQLite file in the instance directory)."""
     redis_url: str | None = field(repr=False)
+    """``REDIS_URL``: broker and rate-limit store; None: ``commentq run`` embeds one."""
     broker_url: str | None = field(repr=False)
+    """``CELERY_BROKER_URL``, else ``redis_url``."""
     secret_key: str = field(repr=False)
-    allowed_origins: tuple[str, ...] = ()
-    rate_limit: str = "5 per minute"
-    flood_limit: str = "10 per hour"
-    trusted_proxies: int = 0
-    max_content_length: int = 256 * 1024
-    max_body_chars: int = 10_000
-    # WordPress's "thread comments N levels deep": replies deeper than this are shown (and nested
-    # in the API) at this level, in time order, never dropped. 2 to 20 (WordPress offers 2 to 10).
-    thread_depth: int = 5
-    links_hold: int = 2
-    moderation_keys: tuple[str, ...] = ()
-    disallowed_keys: tuple[str, ...] = ()
-    classifier_spam: float = 0.9  # calibrated; with another signal it rejects (docs/checks.md, issue 9)
-    classifier_hold: float = 0.65  # calibrated; leave-one-source-out and the validation video (docs/checks.md)
-    classifier_reject: float = 0.97
-    classifier_ham: float = 0.1
-    website_senders_hold: int = 3
-    disallowed_list: bool = True
-    retrain_every: int = 5
-    blocked_domains: tuple[str, ...] = ()
-    trusted_after: int = 1
-    near_window: float = 86_400.0
-    near_hold: int = 2
-    sweep_after: float = 60.0
-    sweep_interval: float = 30.0
-    max_attempts: int = 5
-    visibility_timeout: int = 300
-    checks_time_limit: float = 30.0
-    ip_retention_days: int = 0
-    log_level: str = "INFO"
-    log_json: bool = True
-    webhook_url: str | None = None
-    webhook_secret: str | None = field(default=None, repr=False)
-    smtp_url: str | None = field(default=None, repr=False)
-    notify_email: str | None = None
-    public_url: str | None = None
+    """``SECRET_KEY``; default generated once into ``<instance dir>/secret_key``."""
+    allowed_origins: tuple[str, ...] = _setting("COMMENTQ_ALLOWED_ORIGINS", (), _list)
+    """Origins (``https://blog.example``) allowed for CORS and as form-post redirect targets."""
+    rate_limit: str = _setting("COMMENTQ_RATE_LIMIT", "5 per minute", _str)
+    """Stored submissions per client before ``429``, in the ``limits`` notation (count per period)."""
+    flood_limit: str = _setting("COMMENTQ_FLOOD_LIMIT", "10 per hour", _str)
+    """Comments per IP address or email before the flood check holds, ``limits`` notation."""
+    trusted_proxies: int = _setting("COMMENTQ_TRUSTED_PROXIES", 0, _int)
+    """How many proxies in front (a count) whose ``X-Forwarded-For`` is believed."""
+    max_content_length: int = _setting("COMMENTQ_MAX_CONTENT_LENGTH", form_post_bytes(MAX_BODY_CHARS), _int)
+    """Request body limit in bytes (``413`` beyond); by default :func:`form_post_bytes` of
+    ``max_body_chars``."""
+    max_body_chars: int = _setting("COMMENTQ_MAX_BODY_CHARS", MAX_BODY_CHARS, _int)
+    """Longest comment accepted, in characters (code points) as typed."""
+    thread_depth: int = _setting("COMMENTQ_THREAD_DEPTH", 5, _thread_depth)
+    """WordPress's "thread comments N levels deep", in levels (2 to 20; WordPress offers 2 to 10):
+    replies deeper are shown (and nested in the API) at this level, in time order, never dropped."""
+    links_hold: int = _setting("COMMENTQ_LINKS_HOLD", 2, _int)
+    """Links in a comment (a count) from which it is held (WordPress's default)."""
+    moderation_keys: tuple[str, ...] = _setting("COMMENTQ_MODERATION_KEYS", (), _list)
+    """WordPress-style words that hold a comment."""
+    disallowed_keys: tuple[str, ...] = _setting("COMMENTQ_DISALLOWED_KEYS", (), _list)
+    """WordPress-style words that reject a comment."""
+    classifier_spam: float = _setting("COMMENTQ_CLASSIFIER_SPAM", 0.9, _float)
+    """Probability 0–1: P(spam) from which the classifier says spam (rejects with another signal);
+    calibrated (docs/checks.md, issue 9)."""
+    classifier_hold: float = _setting("COMMENTQ_CLASSIFIER_HOLD", 0.65, _float)
+    """Probability 0–1: P(spam) from which the classifier holds; calibrated on leave-one-source-out
+    and the validation video (docs/checks.md)."""
+    classifier_reject: float = _setting("COMMENTQ_CLASSIFIER_REJECT", 0.97, _float)
+    """Probability 0–1: P(spam) from which the classifier's spam rejects alone."""
+    classifier_ham: float = _setting("COMMENTQ_CLASSIFIER_HAM", 0.1, _float)
+    """Probability 0–1: below this P(spam) the text is clearly ham (contradicts heuristic rules)."""
+    website_senders_hold: int = _setting("COMMENTQ_WEBSITE_SENDERS_HOLD", 3, _int)
+    """Other senders (a count) giving the same website within ``near_window`` that hold."""
+    disallowed_list: bool = _setting("COMMENTQ_DISALLOWED_LIST", True, _bool)
+    """Whether the community disallowed-keys list is on."""
+    retrain_every: int = _setting("COMMENTQ_RETRAIN_EVERY", 5, _int)
+    """New moderator labels (a count) after which the classifier is retrained."""
+    blocked_domains: tuple[str, ...] = _setting("COMMENTQ_BLOCKED_DOMAINS", (), _domains)
+    """Link domains (and their subdomains), lower-cased, that mark a comment spam."""
+    trusted_after: int = _setting("COMMENTQ_TRUSTED_AFTER", 1, _int)
+    """Published comments (a count) that make an author trusted."""
+    near_window: float = _setting("COMMENTQ_NEAR_WINDOW", 86_400.0, _float)
+    """Seconds back that near-copies and shared websites are counted in (24 h)."""
+    near_hold: int = _setting("COMMENTQ_NEAR_HOLD", 2, _int)
+    """Near-copies (a count) within ``near_window`` that hold a comment."""
+    sweep_after: float = _setting("COMMENTQ_SWEEP_AFTER", 60.0, _float)
+    """Seconds a comment may stay received/checking before the outbox sweeper re-queues it."""
+    sweep_interval: float = _setting("COMMENTQ_SWEEP_INTERVAL", 30.0, _float)
+    """Seconds between two runs of the outbox sweeper."""
+    max_attempts: int = _setting("COMMENTQ_MAX_ATTEMPTS", 5, _int)
+    """Check attempts (a count) before a comment is ``failed``."""
+    visibility_timeout: int = _setting("COMMENTQ_VISIBILITY_TIMEOUT", 300, _int)
+    """Seconds before Redis redelivers an unacknowledged task."""
+    checks_time_limit: float = _setting("COMMENTQ_CHECKS_TIME_LIMIT", 30.0, _float)
+    """Seconds one comment's checks may take (Celery's soft time limit); past it, it is held."""
+    ip_retention_days: int = _setting("COMMENTQ_IP_RETENTION_DAYS", 0, _int)
+    """Days after which beat forgets a decided comment's IP address and user agent; 0 keeps them."""
+    log_level: str = _setting("COMMENTQ_LOG_LEVEL", "INFO", _str)
+    """A ``logging`` level name."""
+    log_json: bool = _setting("COMMENTQ_LOG_JSON", True, _bool)
+    """Whether logs are JSON lines (else plain text)."""
+    webhook_url: str | None = _setting("COMMENTQ_WEBHOOK_URL", None, _str)
+    """Where a ``comment.held`` event is POSTed; None: no webhook."""
+    webhook_secret: str | None = _setting("COMMENTQ_WEBHOOK_SECRET", None, _str, secret=True)
+    """Key of the webhook's HMAC-SHA256 signature; None: unsigned."""
+    smtp_url: str | None = _setting("COMMENTQ_SMTP_URL", None, _str, secret=True)
+    """``smtp://``, ``smtp+starttls://`` or ``smtps://`` server for the held-comment email."""
+    notify_email: str | None = _setting("COMMENTQ_NOTIFY_EMAIL", None, _str)
+    """Who gets the held-comment email."""
+    public_url: str | None = _setting("COMMENTQ_PUBLIC_URL", None, _base_url)
+    """commentq's public base URL (no trailing ``/``), for links in notifications."""
+    # The checks' fixed tuning, not read from the environment (docs/checks.md explains each); here
+    # so that every value the checks read has one default, in one place.
+    shared_ip_senders: int = 2
+    """Other authors (a count) published from an IP address that make it shared (not reputation)."""
+    near_threshold: float = 0.7
+    """Fraction 0–1: the Jaccard similarity of word 3-shingles from which two texts are near-copies."""
+    near_candidates: int = 200
+    """Recent comments (a count) a near-copy search compares with."""
+    noise_min_letters: int = 30
+    """Letters (a count) from which a text in capitals is shouting."""
+    caps_ratio: float = 0.9
+    """Fraction 0–1 of the letters in capitals from which a text is shouting."""
+    symbols_ratio: float = 0.6
+    """Fraction 0–1 of the visible characters that are symbols from which a text is noise."""
 
     def with_overrides(self, **changes: Any) -> Settings:
         return replace(self, **changes)
@@ -186,7 +275,10 @@ class Settings:
 
 
 def load(env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
-    """Read the settings from ``env`` (default: ``os.environ``); keyword overrides win."""
+    """Read the settings from ``env`` (default: ``os.environ``); keyword overrides win.
+
+    Raises :class:`SettingsError` (a ``ValueError``) naming the variable when a value cannot be
+    read: not a number, not a boolean, out of range."""
     env = os.environ if env is None else env
     instance_dir = Path(env.get("COMMENTQ_INSTANCE_DIR") or Path.cwd() / "instance").resolve()
     database_url = env.get("DATABASE_URL") or f"sqlite:///{instance_dir / 'commentq.db'}"
@@ -195,50 +287,21 @@ def load(env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
     elif database_url.startswith("postgresql://"):
         database_url = "postgresql+psycopg://" + database_url[len("postgresql://") :]
     redis_url = env.get("REDIS_URL") or None
-    broker_url = env.get("CELERY_BROKER_URL") or redis_url
-    secret_key = env.get("SECRET_KEY") or _secret_key(instance_dir)
+    values: dict[str, Any] = {}
+    for f in fields(Settings):
+        name = f.metadata.get("env")
+        raw = env.get(name) if name else None
+        if name and raw:  # unset or empty: the field's default
+            values[f.name] = f.metadata["parse"](name, raw)
+    if "max_content_length" not in values:
+        values["max_content_length"] = form_post_bytes(values.get("max_body_chars", MAX_BODY_CHARS))
     settings = Settings(
         instance_dir=instance_dir,
         database_url=database_url,
         redis_url=redis_url,
-        broker_url=broker_url,
-        secret_key=secret_key,
-        allowed_origins=_list(env.get("COMMENTQ_ALLOWED_ORIGINS")),
-        rate_limit=env.get("COMMENTQ_RATE_LIMIT") or "5 per minute",
-        flood_limit=env.get("COMMENTQ_FLOOD_LIMIT") or "10 per hour",
-        trusted_proxies=_int(env, "COMMENTQ_TRUSTED_PROXIES", 0),
-        max_content_length=_int(
-            env, "COMMENTQ_MAX_CONTENT_LENGTH", form_post_bytes(_int(env, "COMMENTQ_MAX_BODY_CHARS", 10_000))
-        ),
-        max_body_chars=_int(env, "COMMENTQ_MAX_BODY_CHARS", 10_000),
-        thread_depth=_thread_depth(env),
-        links_hold=_int(env, "COMMENTQ_LINKS_HOLD", 2),
-        moderation_keys=_list(env.get("COMMENTQ_MODERATION_KEYS")),
-        disallowed_keys=_list(env.get("COMMENTQ_DISALLOWED_KEYS")),
-        classifier_spam=_float(env, "COMMENTQ_CLASSIFIER_SPAM", 0.9),
-        classifier_hold=_float(env, "COMMENTQ_CLASSIFIER_HOLD", 0.65),
-        classifier_reject=_float(env, "COMMENTQ_CLASSIFIER_REJECT", 0.97),
-        classifier_ham=_float(env, "COMMENTQ_CLASSIFIER_HAM", 0.1),
-        website_senders_hold=_int(env, "COMMENTQ_WEBSITE_SENDERS_HOLD", 3),
-        disallowed_list=_bool(env.get("COMMENTQ_DISALLOWED_LIST"), True),
-        retrain_every=_int(env, "COMMENTQ_RETRAIN_EVERY", 5),
-        blocked_domains=tuple(d.lower() for d in _list(env.get("COMMENTQ_BLOCKED_DOMAINS"))),
-        trusted_after=_int(env, "COMMENTQ_TRUSTED_AFTER", 1),
-        near_window=_float(env, "COMMENTQ_NEAR_WINDOW", 86_400.0),
-        near_hold=_int(env, "COMMENTQ_NEAR_HOLD", 2),
-        sweep_after=_float(env, "COMMENTQ_SWEEP_AFTER", 60.0),
-        sweep_interval=_float(env, "COMMENTQ_SWEEP_INTERVAL", 30.0),
-        max_attempts=_int(env, "COMMENTQ_MAX_ATTEMPTS", 5),
-        visibility_timeout=_int(env, "COMMENTQ_VISIBILITY_TIMEOUT", 300),
-        checks_time_limit=_float(env, "COMMENTQ_CHECKS_TIME_LIMIT", 30.0),
-        ip_retention_days=_int(env, "COMMENTQ_IP_RETENTION_DAYS", 0),
-        log_level=env.get("COMMENTQ_LOG_LEVEL") or "INFO",
-        log_json=_bool(env.get("COMMENTQ_LOG_JSON"), True),
-        webhook_url=env.get("COMMENTQ_WEBHOOK_URL") or None,
-        webhook_secret=env.get("COMMENTQ_WEBHOOK_SECRET") or None,
-        smtp_url=env.get("COMMENTQ_SMTP_URL") or None,
-        notify_email=env.get("COMMENTQ_NOTIFY_EMAIL") or None,
-        public_url=(env.get("COMMENTQ_PUBLIC_URL") or "").rstrip("/") or None,
+        broker_url=env.get("CELERY_BROKER_URL") or redis_url,
+        secret_key=env.get("SECRET_KEY") or _secret_key(instance_dir),
+        **values,
     )
     return settings.with_overrides(**overrides) if overrides else settings
 
@@ -256,3 +319,55 @@ def current_settings(app: Flask | None = None) -> Settings:
     built by ``service.create_app``, and ``RuntimeError`` outside an app context without ``app``."""
     settings: Settings = (app or current_app).extensions[_EXTENSION]
     return settings
+
+
+# Every setting's one default, by field name (read-only): for a function that takes a setting as an
+# optional argument, so that it never writes the default out again.
+DEFAULTS: Mapping[str, Any] = MappingProxyType(
+    {f.name: f.default for f in fields(Settings) if f.default is not MISSING}
+)
+
+
+@dataclass(frozen=True)
+class PolicyConfig:
+    """What the checks and the policy read of the settings (``CheckContext.config``). No defaults of
+    its own: every value comes from :class:`Settings` (:meth:`from_settings`), or from its defaults
+    (:meth:`defaults`); units are Settings' (docs/checks.md explains each)."""
+
+    max_body_chars: int
+    links_hold: int
+    moderation_keys: tuple[str, ...]
+    disallowed_keys: tuple[str, ...]
+    # Lower-cased, without ``www.``: compared with a link's host and its parents.
+    blocked_domains: frozenset[str]
+    classifier_spam: float
+    classifier_hold: float
+    classifier_reject: float
+    classifier_ham: float
+    website_senders_hold: int
+    disallowed_list: bool
+    flood_limit: str
+    trusted_after: int
+    shared_ip_senders: int
+    near_threshold: float
+    near_window: float
+    near_hold: int
+    near_candidates: int
+    noise_min_letters: int
+    caps_ratio: float
+    symbols_ratio: float
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None, **changes: Any) -> PolicyConfig:
+        """The checks' view of ``settings`` (None: of the defaults, as with an empty environment),
+        with ``changes`` (field name to value) applied."""
+        values = {f.name: getattr(settings, f.name) if settings else DEFAULTS[f.name] for f in fields(cls)}
+        values.update(changes)
+        values["blocked_domains"] = frozenset(d.lower().removeprefix("www.") for d in values["blocked_domains"])
+        return cls(**values)
+
+    @classmethod
+    def defaults(cls, **changes: Any) -> PolicyConfig:
+        """Every setting's default, with ``changes``: for runs without an environment (the
+        evaluation as a library, the benchmark, the check tests)."""
+        return cls.from_settings(None, **changes)

@@ -22,11 +22,11 @@ from service.core.models import (
     Comment,
     LabelledExample,
     SpamModel,
-    Status,
     utcnow,
 )
 from service.core.render import render_body
 from service.core.validation import public_name
+from service.core.vocabulary import IN_FLIGHT, Action, AuditAction, Status, SystemAction
 
 
 def get_article(session: Session, slug: str) -> Article | None:
@@ -106,7 +106,7 @@ def create_comment(
             comment_id=comment.id,
             from_status=None,
             to_status=Status.RECEIVED,
-            action="submit",
+            action=SystemAction.SUBMIT,
             actor="commenter",
             created_at=now,
         )
@@ -119,9 +119,9 @@ def transition(
     session: Session,
     comment_id: str,
     allowed_from: tuple[str, ...],
-    to: str,
+    to: Status,
     *,
-    action: str,
+    action: AuditAction,
     actor: str,
     note: str | None = None,
     **values: Any,
@@ -177,7 +177,7 @@ def publish(
     comment: Comment,
     allowed_from: tuple[str, ...],
     *,
-    action: str,
+    action: AuditAction,
     actor: str,
     note: str | None = None,
 ) -> bool:
@@ -199,7 +199,9 @@ def publish(
     return old is not None
 
 
-def unpublish(session: Session, comment: Comment, to: str, *, action: str, actor: str, note: str | None = None) -> bool:
+def unpublish(
+    session: Session, comment: Comment, to: Status, *, action: AuditAction, actor: str, note: str | None = None
+) -> bool:
     old = transition(
         session, comment.id, (Status.PUBLISHED,), to, action=action, actor=actor, note=note, decided_by=actor
     )
@@ -221,20 +223,21 @@ def replace_check_results(session: Session, comment_id: str, verdicts: list[Any]
         )
 
 
-MODERATOR_MOVES: dict[str, tuple[tuple[str, ...], str]] = {
+MODERATOR_MOVES: dict[Action, tuple[tuple[Status, ...], Status]] = {
     # action: (from which statuses, to which status)
-    "approve": ((Status.HELD, Status.REJECTED, Status.FAILED), Status.PUBLISHED),
-    "reject": ((Status.HELD, Status.FAILED), Status.REJECTED),
-    "spam": ((Status.HELD, Status.PUBLISHED, Status.REJECTED, Status.FAILED), Status.REJECTED),
-    "remove": ((Status.PUBLISHED,), Status.REMOVED),
+    Action.APPROVE: ((Status.HELD, Status.REJECTED, Status.FAILED), Status.PUBLISHED),
+    Action.REJECT: ((Status.HELD, Status.FAILED), Status.REJECTED),
+    Action.SPAM: ((Status.HELD, Status.PUBLISHED, Status.REJECTED, Status.FAILED), Status.REJECTED),
+    Action.REMOVE: ((Status.PUBLISHED,), Status.REMOVED),
     # WordPress's "Not Spam" on its Spam folder: a rejected comment was wrong; publish it and
     # teach the classifier (a labelled ham example, as ``approve`` gives).
-    "not-spam": ((Status.REJECTED,), Status.PUBLISHED),
+    Action.NOT_SPAM: ((Status.REJECTED,), Status.PUBLISHED),
 }
-LEARNING_ACTIONS = {"spam": 1, "approve": 0, "not-spam": 0}  # action -> the label it teaches
+# action -> the label it teaches (1 spam, 0 ham)
+LEARNING_ACTIONS: dict[Action, int] = {Action.SPAM: 1, Action.APPROVE: 0, Action.NOT_SPAM: 0}
 
 
-def decide(session: Session, comment: Comment, action: str, moderator: str, note: str | None) -> bool:
+def decide(session: Session, comment: Comment, action: Action, moderator: str, note: str | None) -> bool:
     """Apply a moderator's decision; False when the comment's status does not allow it."""
     allowed, to = MODERATOR_MOVES[action]
     actor = f"moderator:{moderator}"
@@ -274,7 +277,7 @@ class Page:
         return max(1, math.ceil(self.total / self.per_page)) if self.per_page else 1
 
 
-def published_threads(session: Session, article: Article, page: int, per_page: int, max_depth: int = 5) -> Page:
+def published_threads(session: Session, article: Article, page: int, per_page: int, max_depth: int) -> Page:
     """Top-level published comments, oldest first, each with its published replies nested.
 
     Threads render ``max_depth`` levels deep (top level = 1; WordPress's "thread comments N levels
@@ -377,7 +380,7 @@ def stuck_comments(session: Session, older_than: float, limit: int = 500) -> lis
     return list(
         session.scalars(
             select(Comment)
-            .where(Comment.status.in_(Status.IN_FLIGHT), Comment.updated_at < cutoff)
+            .where(Comment.status.in_(IN_FLIGHT), Comment.updated_at < cutoff)
             .order_by(Comment.updated_at)
             .limit(limit)
         )

@@ -39,18 +39,19 @@ from service.core import store
 from service.core.db import get_session
 from service.core.decisions import apply_decision
 from service.core.errors import DomainError
-from service.core.models import Comment, DeskSession, Moderator, Status, utcnow
+from service.core.models import Comment, DeskSession, Moderator, utcnow
 from service.core.moderators import moderator_for_token
 from service.core.render import render_body
 from service.core.settings import current_settings
 from service.core.validation import slug_problem
+from service.core.vocabulary import Action, Status
 from service.web.errors import ApiError, domain_status
 from service.web.security import safe_local_path
 
 bp = Blueprint("desk", __name__, url_prefix="/moderation")
 
-ACTIONS = ("approve", "reject", "spam", "remove", "not-spam")
-LABELS = {"not-spam": "Not spam"}
+# A button's label where ``capitalize`` does not read well.
+LABELS = {Action.NOT_SPAM: "Not spam"}
 QUEUE_STATUSES = (
     Status.HELD,
     Status.FAILED,
@@ -178,7 +179,8 @@ def _template_helpers() -> dict[str, Any]:
     return {
         "csrf_token": csrf_token if has_request_context() else (lambda: ""),
         "render_body": render_body,
-        "ACTIONS": ACTIONS,
+        "Action": Action,
+        "Status": Status,
         "LABELS": LABELS,
         "MOVES": store.MODERATOR_MOVES,
     }
@@ -316,11 +318,11 @@ def _comment_or_404(comment_id: str) -> Comment:
     return comment
 
 
-def _action_arg() -> str:
-    action = request.form.get("action", "")
-    if action not in ACTIONS:
-        abort(400, f"action: must be one of {', '.join(ACTIONS)}.")
-    return action
+def _action_arg() -> Action:
+    try:
+        return Action(request.form.get("action", ""))
+    except ValueError:
+        abort(400, f"action: must be one of {', '.join(Action)}.")
 
 
 def _note_arg() -> str | None:
@@ -331,11 +333,11 @@ def _note_arg() -> str | None:
 
 
 PAST = {
-    "approve": "approved",
-    "reject": "rejected",
-    "spam": "marked as spam",
-    "remove": "removed",
-    "not-spam": "marked as not spam",
+    Action.APPROVE: "approved",
+    Action.REJECT: "rejected",
+    Action.SPAM: "marked as spam",
+    Action.REMOVE: "removed",
+    Action.NOT_SPAM: "marked as not spam",
 }
 
 
@@ -414,6 +416,6 @@ def dashboard() -> ResponseReturnValue:
         per_day=per_day,
         busiest=busiest,
         oldest_age=store.oldest_held_age(db),
-        statuses=Status.ALL,
-        actions=ACTIONS,
+        statuses=tuple(Status),
+        actions=tuple(Action),
     )

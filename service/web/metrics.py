@@ -71,8 +71,8 @@ class _StoreCollector:
 
     def collect(self) -> Iterator[Metric]:
         from service.core import store
-        from service.core.models import Status
         from service.core.queue import queue_depth
+        from service.core.vocabulary import Status
 
         with self.app.app_context():
             statuses = GaugeMetricFamily("commentq_comments", "Comments by status", labels=["status"])
@@ -80,7 +80,7 @@ class _StoreCollector:
                 with get_db(self.app).session() as session:
                     counts = store.counts_by_status(session)
                     age = store.oldest_held_age(session)
-                for status in Status.ALL:
+                for status in Status:
                     statuses.add_metric([status], counts.get(status, 0))
                 yield statuses
                 oldest = GaugeMetricFamily("commentq_oldest_held_seconds", "Age of the oldest held comment")

@@ -15,6 +15,7 @@ from service.core.db import get_session
 from service.core.models import Comment
 from service.core.settings import current_settings
 from service.core.validation import public_name, slug_problem
+from service.core.vocabulary import PublicStatus, Status
 from service.web.forms import form_return_url
 from service.web.security import safe_redirect
 
@@ -106,7 +107,7 @@ def article_page(slug: str) -> ResponseReturnValue:
     reply_author = None
     if reply_to:
         parent = session.get(Comment, reply_to)
-        if parent is not None and parent.article_id == article.id and parent.status == "published":
+        if parent is not None and parent.article_id == article.id and parent.status == Status.PUBLISHED:
             reply_author = public_name(parent.author)
         else:
             reply_to = None
@@ -116,6 +117,7 @@ def article_page(slug: str) -> ResponseReturnValue:
         paragraphs=paragraphs(article.body),
         threads=threads,
         submitted=_submitted_status(request.args.get("comment"), article.id),
+        PublicStatus=PublicStatus,
         reply_to=reply_to,
         reply_author=reply_author,
         thread_depth=depth,

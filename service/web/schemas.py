@@ -18,6 +18,8 @@ from marshmallow import (
 )
 
 from service.core import validation
+from service.core.settings import DEFAULTS
+from service.core.vocabulary import Action, CheckName, PublicStatus, Status, VerdictName, values
 
 
 class CommentIn(Schema):
@@ -67,7 +69,7 @@ class CommentIn(Schema):
         metadata={"description": "Honeypot: hidden from people, must stay empty."},
     )
 
-    def __init__(self, *args: Any, max_body_chars: int = 10_000, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, max_body_chars: int = DEFAULTS["max_body_chars"], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.max_body_chars = max_body_chars
 
@@ -140,7 +142,7 @@ def form_to_comment(form: dict[str, str]) -> dict[str, Any]:
 
 class AcceptedOut(Schema):
     id = fields.String(required=True)
-    status = fields.String(required=True, metadata={"enum": ["pending"]})
+    status = fields.String(required=True, metadata={"enum": [PublicStatus.PENDING.value]})
     article = fields.String(required=True)
     links = fields.Dict(keys=fields.String(), values=fields.String())
 
@@ -149,7 +151,7 @@ class CommentStatusOut(Schema):
     """The submitter's view: never the email, the IP or unpublished text."""
 
     id = fields.String(required=True)
-    status = fields.String(required=True, metadata={"enum": ["pending", "published", "rejected"]})
+    status = fields.Enum(PublicStatus, by_value=fields.String, required=True)
     article = fields.String(required=True)
     author = fields.String()
     created_at = fields.DateTime()
@@ -195,16 +197,15 @@ class PageArgs(Schema):
 
 
 class QueueArgs(PageArgs):
-    status = fields.String(
-        load_default="held",
-        validate=validate.OneOf(["received", "checking", "held", "published", "rejected", "removed", "failed"]),
-    )
+    status = fields.Enum(Status, by_value=fields.String, load_default=Status.HELD)
     article = fields.String(load_default=None, validate=validate.Length(max=200))
 
 
+# Output fields read from stored rows (plain strings) list their vocabulary for the OpenAPI
+# document as metadata; input fields are ``fields.Enum`` and load as the enum's members.
 class CheckOut(Schema):
-    check = fields.String(required=True)
-    verdict = fields.String(required=True)
+    check = fields.String(required=True, metadata={"enum": values(CheckName)})
+    verdict = fields.String(required=True, metadata={"enum": values(VerdictName)})
     score = fields.Float(required=True)
     reason = fields.String(required=True)
     version = fields.String(allow_none=True)
@@ -224,7 +225,7 @@ class ModerationItemOut(Schema):
 
     id = fields.String(required=True)
     article = fields.String(required=True)
-    status = fields.String(required=True)
+    status = fields.String(required=True, metadata={"enum": values(Status)})
     author = fields.String(required=True)
     email = fields.String(required=True)
     url = fields.String(allow_none=True)
@@ -251,7 +252,7 @@ class DecisionIn(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    action = fields.String(required=True, validate=validate.OneOf(["approve", "reject", "spam", "remove", "not-spam"]))
+    action = fields.Enum(Action, by_value=fields.String, required=True)
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
 
 

@@ -23,6 +23,7 @@ from sqlalchemy import select
 
 from service import create_app
 from service.core.models import Article, AuditEvent, Comment, Status
+from service.core.vocabulary import IN_FLIGHT
 from tests.chaos.conftest import FINAL, Load, ledger, new_article, send_comments
 from tests.conftest import wait_for
 from tests.support import Stack, postgres_admin_url
@@ -136,7 +137,7 @@ def test_redis_restart_mid_stream(chaos_stack):
 
 # --- database -------------------------------------------------------------------------------------
 def in_flight(stack: Stack, slug: str) -> int:
-    return sum(1 for st in statuses(stack, slug).values() if st in Status.IN_FLIGHT)
+    return sum(1 for st in statuses(stack, slug).values() if st in IN_FLIGHT)
 
 
 def _db_name(stack: Stack) -> str:

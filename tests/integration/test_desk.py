@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 from service.core import store
 from service.core.models import AuditEvent, Comment, Status
 from service.core.moderators import create_moderator
+from service.core.vocabulary import IN_FLIGHT
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -34,9 +35,7 @@ def held_comment(app: Flask, slug: str = "post", author: str = "Holly", body: st
             user_agent="ua",
             request_id=None,
         )
-        store.transition(
-            session, c.id, Status.IN_FLIGHT, Status.HELD, action="held", actor="policy:links", note="3 links"
-        )
+        store.transition(session, c.id, IN_FLIGHT, Status.HELD, action="held", actor="policy:links", note="3 links")
         session.commit()
         return c.id
 

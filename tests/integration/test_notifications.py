@@ -20,6 +20,7 @@ from service.core import store
 from service.core.models import Comment, Notification, Status, utcnow
 from service.core.notifications import SIGNATURE_HEADER, verify
 from service.core.queue import enqueue_comment
+from service.core.vocabulary import IN_FLIGHT
 from service.embedded_redis import free_port
 from tests.conftest import make_stack, wait_for
 
@@ -196,7 +197,7 @@ def test_published_comment_sends_nothing(notifying_stack):
         with app.extensions["db"].session() as session:
             return session.get(Comment, comment_id).status
 
-    wait_for(lambda: status() not in Status.IN_FLIGHT, timeout=10)
+    wait_for(lambda: status() not in IN_FLIGHT, timeout=10)
     assert status() == Status.PUBLISHED
     assert _notifications(app, comment_id) == {}
 

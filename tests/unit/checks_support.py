@@ -6,10 +6,10 @@ import itertools
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from service.core.settings import PolicyConfig
 from workers.checks.base import CheckContext, Submission
 from workers.checks.text import content_hash
 from workers.history import MemoryHistory
-from workers.policy import PolicyConfig
 
 _ids = itertools.count()
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
@@ -30,7 +30,7 @@ def sub(body: str = "A perfectly ordinary comment.", **kw: Any) -> Submission:
 
 
 def ctx(history: MemoryHistory | None = None, offline: bool = False, **config: Any) -> CheckContext:
-    return CheckContext(config=PolicyConfig(**config), history=history or MemoryHistory(), offline=offline)
+    return CheckContext(config=PolicyConfig.defaults(**config), history=history or MemoryHistory(), offline=offline)
 
 
 def remember(history: MemoryHistory, s: Submission, status: str = "published") -> None:

@@ -204,11 +204,11 @@ def test_plain_blog_comments_are_never_rejected_by_the_shipped_model():
     replies citing a news article or the docs): the classifier never says spam on its own account
     (below ``classifier_spam``, and 0.1 or more below rejecting alone), and the whole pipeline
     rejects none and holds few (tolerances, not exact values)."""
+    from service.core.settings import PolicyConfig
     from tests.unit.checks_support import ctx, sub
     from workers.pipeline import Pipeline
-    from workers.policy import PolicyConfig
 
-    cfg = PolicyConfig()
+    cfg = PolicyConfig.defaults()
     model = spam_model.shipped_model()
     scores = {text: model.probability(text) for text in BLOG_HAM}
     worst = max(scores, key=scores.get)

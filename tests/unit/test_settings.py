@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from dataclasses import MISSING, fields
+from pathlib import Path
+
 import pytest
 
-from service.core.settings import load
+from service.core.settings import PolicyConfig, Settings, SettingsError, form_post_bytes, load
 
 
 def test_defaults(tmp_path):
@@ -61,3 +66,91 @@ def test_celery_delivery_settings(tmp_path):
 def test_bad_number_names_the_variable(tmp_path):
     with pytest.raises(ValueError, match="COMMENTQ_TRUSTED_PROXIES"):
         load({"COMMENTQ_INSTANCE_DIR": str(tmp_path), "COMMENTQ_TRUSTED_PROXIES": "two", "SECRET_KEY": "k"})
+
+
+@pytest.mark.parametrize(
+    ("raw", "value"),
+    [
+        *[(word, True) for word in ("1", "true", "TRUE", "True", "yes", "Yes", "on", "ON", " true ")],
+        *[(word, False) for word in ("0", "false", "FALSE", "False", "no", "NO", "off", "Off")],
+    ],
+)
+def test_booleans_read_the_usual_words_in_any_case(tmp_path, raw: str, value: bool):
+    for name, field in (("COMMENTQ_LOG_JSON", "log_json"), ("COMMENTQ_DISALLOWED_LIST", "disallowed_list")):
+        s = load({"COMMENTQ_INSTANCE_DIR": str(tmp_path), "SECRET_KEY": "k", name: raw})
+        assert getattr(s, field) is value, (name, raw)
+
+
+@pytest.mark.parametrize("raw", ["ture", "2", "yes please", "-1", "enabled", "t", "nope", " "])
+@pytest.mark.parametrize("name", ["COMMENTQ_LOG_JSON", "COMMENTQ_DISALLOWED_LIST"])
+def test_a_boolean_that_is_not_one_stops_the_start_naming_the_variable(tmp_path, name: str, raw: str):
+    with pytest.raises(SettingsError, match=name) as err:
+        load({"COMMENTQ_INSTANCE_DIR": str(tmp_path), "SECRET_KEY": "k", name: raw})
+    assert repr(raw) in str(err.value)
+    assert isinstance(err.value, ValueError)  # what callers caught before
+
+
+def test_unset_or_empty_is_the_default(tmp_path):
+    for env in ({}, {"COMMENTQ_LOG_JSON": "", "COMMENTQ_DISALLOWED_LIST": "", "COMMENTQ_LINKS_HOLD": ""}):
+        s = load({"COMMENTQ_INSTANCE_DIR": str(tmp_path), "SECRET_KEY": "k", **env})
+        assert s.log_json is True and s.disallowed_list is True and s.links_hold == 2
+
+
+def test_each_setting_has_one_default_the_fields(tmp_path):
+    """An empty environment gives every field's own default (load repeats none), and every
+    variable is in the README's tables."""
+    s = load({"COMMENTQ_INSTANCE_DIR": str(tmp_path), "SECRET_KEY": "k"})
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    from_env = [f for f in fields(Settings) if "env" in f.metadata]
+    assert len(from_env) >= 30
+    for f in from_env:
+        assert getattr(s, f.name) == f.default, f.name
+        assert f"`{f.metadata['env']}`" in readme or f"{f.metadata['env']}`" in readme, f.metadata["env"]
+    assert s.max_content_length == form_post_bytes(s.max_body_chars) == 256 * 1024
+
+
+def test_the_request_limit_follows_the_comment_limit_unless_set(tmp_path):
+    base = {"COMMENTQ_INSTANCE_DIR": str(tmp_path), "SECRET_KEY": "k"}
+    assert load({**base, "COMMENTQ_MAX_BODY_CHARS": "40000"}).max_content_length == 12 * 40_000 + 64 * 1024
+    assert load({**base, "COMMENTQ_MAX_CONTENT_LENGTH": "1000"}).max_content_length == 1000
+
+
+@pytest.mark.parametrize(
+    ("name", "raw", "message"),
+    [
+        ("COMMENTQ_NEAR_WINDOW", "a day", "COMMENTQ_NEAR_WINDOW must be a number"),
+        ("COMMENTQ_MAX_ATTEMPTS", "5.5", "COMMENTQ_MAX_ATTEMPTS must be an integer"),
+        ("COMMENTQ_THREAD_DEPTH", "1", "COMMENTQ_THREAD_DEPTH must be between 2 and 20"),
+    ],
+)
+def test_other_bad_values_name_the_variable(tmp_path, name: str, raw: str, message: str):
+    with pytest.raises(SettingsError, match=message):
+        load({"COMMENTQ_INSTANCE_DIR": str(tmp_path), "SECRET_KEY": "k", name: raw})
+
+
+def test_the_policy_config_has_no_defaults_of_its_own(tmp_path):
+    """Its values come from Settings only (two defaults once disagreed: 0.96 and 0.97)."""
+    settings_fields = {f.name: f for f in fields(Settings)}
+    for f in fields(PolicyConfig):
+        assert f.default is MISSING and f.default_factory is MISSING, f.name
+        assert f.name in settings_fields, f.name
+    defaults = PolicyConfig.defaults()
+    loaded = PolicyConfig.from_settings(load({"COMMENTQ_INSTANCE_DIR": str(tmp_path), "SECRET_KEY": "k"}))
+    assert defaults == loaded
+    for f in fields(PolicyConfig):
+        expected = settings_fields[f.name].default
+        assert getattr(defaults, f.name) == (frozenset(expected) if f.name == "blocked_domains" else expected)
+    changed = PolicyConfig.defaults(classifier_reject=0.5, blocked_domains=("WWW.Spam.example",))
+    assert changed.classifier_reject == 0.5 and changed.blocked_domains == frozenset({"spam.example"})
+
+
+def test_the_settings_import_no_worker_code():
+    """CheckContext.config's type lives with the settings: the checks import it at run time, and
+    the settings never import the checks or the policy (no cycle)."""
+    code = (
+        "import sys; import service.core.settings;"
+        "assert not [m for m in sys.modules if m.startswith('workers')], sorted(sys.modules);"
+        "import workers.checks.base as b, workers.policy as p;"
+        "assert b.PolicyConfig is p.PolicyConfig is service.core.settings.PolicyConfig"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)

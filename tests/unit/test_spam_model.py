@@ -57,11 +57,11 @@ import workers.tasks
 from workers.checks.base import CheckContext, Submission
 from workers.history import MemoryHistory
 from workers.pipeline import Pipeline
-from workers.policy import PolicyConfig
+from service.core.settings import PolicyConfig
 from workers.spam.model import shipped_model
 
 sub = Submission("c1", 1, "Ann", "ann@example.org", "Great post! Cheap pills at my site, best prices, buy now")
-out = Pipeline().run(sub, CheckContext(PolicyConfig(), MemoryHistory(), offline=True))
+out = Pipeline().run(sub, CheckContext(PolicyConfig.defaults(), MemoryHistory(), offline=True))
 classifier = next(v for v in out.verdicts if v.check == "classifier")
 print(json.dumps({
     "version": classifier.version,

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from service.core.vocabulary import CheckName
 from workers.checks.base import EVIDENCE, HEURISTIC, HOLD, PASS, SPAM, CheckContext, Submission, Verdict
 from workers.checks.sites import commercial_host, commercial_name, host_of, name_is_url, spam_listed, website_domain
 
@@ -29,7 +30,7 @@ _HEURISTIC = frozenset({HEURISTIC})
 
 
 class Author:
-    name = "author"
+    name = CheckName.AUTHOR
 
     def run(self, sub: Submission, ctx: CheckContext) -> Verdict:
         website = host_of(sub.url)
@@ -61,7 +62,7 @@ class Author:
 
 
 class SharedWebsite:
-    name = "website"
+    name = CheckName.WEBSITE
 
     def run(self, sub: Submission, ctx: CheckContext) -> Verdict:
         key = website_domain(sub.url)

@@ -4,29 +4,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import TYPE_CHECKING, Protocol
+
+from service.core.settings import PolicyConfig
+from service.core.vocabulary import CheckName, Strength, VerdictName
 
 if TYPE_CHECKING:
     from workers.history import History
-    from workers.policy import PolicyConfig
 
-VerdictName = Literal["pass", "hold", "spam", "invalid"]
-PASS: VerdictName = "pass"  # noqa: S105
-HOLD: VerdictName = "hold"
-SPAM: VerdictName = "spam"
-INVALID: VerdictName = "invalid"
-# A tag on a ``hold`` that is a weak signal: the policy holds for it only when another check holds.
-WEAK = "weak"
-# A ``hold`` that is evidence of spam (a commercial site, generic praise with a link, a shortener):
-# one alone holds; two from different checks, or one with the classifier's hold or spam, reject.
-EVIDENCE = "evidence"
-# A ``spam`` verdict from a heuristic rule (not a list or a fact): it rejects unless the classifier
-# is clearly sure the comment is ham, then the disagreement is held for a person.
-HEURISTIC = "heuristic"
-# The classifier's tags: its probability is past ``classifier_reject`` (rejects alone), or below
-# ``classifier_ham`` (clearly ham: contradicts heuristic rules).
-CERTAIN = "certain"
-CLEAR_HAM = "clear-ham"
+# The verdict vocabulary (service/core/vocabulary.py), by the short names the checks use.
+PASS = VerdictName.PASS
+HOLD = VerdictName.HOLD
+SPAM = VerdictName.SPAM
+INVALID = VerdictName.INVALID
+WEAK = Strength.WEAK
+EVIDENCE = Strength.EVIDENCE
+HEURISTIC = Strength.HEURISTIC
+CERTAIN = Strength.CERTAIN
+CLEAR_HAM = Strength.CLEAR_HAM
 
 
 # Frozen values with an instance dict (no slots): ``vars()`` of one reads as it always has.
@@ -77,6 +72,6 @@ class CheckContext:
 
 
 class Check(Protocol):
-    name: str
+    name: CheckName
 
     def run(self, sub: Submission, ctx: CheckContext) -> Verdict: ...

@@ -14,6 +14,7 @@ import logging
 import time
 from typing import Any
 
+from service.core.vocabulary import CheckName
 from workers.checks.base import CERTAIN, CLEAR_HAM, HOLD, PASS, SPAM, CheckContext, Submission, Verdict
 from workers.checks.links import without_neutral_links
 from workers.history import History
@@ -51,7 +52,7 @@ class ModelCache:
 
 
 class Classifier:
-    name = "classifier"
+    name = CheckName.CLASSIFIER
 
     def __init__(self, cache: ModelCache | None = None) -> None:
         self.cache = cache or ModelCache()

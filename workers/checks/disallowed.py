@@ -23,6 +23,7 @@ import re
 from functools import cache
 from pathlib import Path
 
+from service.core.vocabulary import CheckName
 from workers.checks.base import HOLD, PASS, WEAK, CheckContext, Submission, Verdict
 from workers.checks.text import fold_plain, strip_tags
 
@@ -60,7 +61,7 @@ def keys_in(text: str, keys: frozenset[str] | None = None) -> tuple[str, ...]:
 
 
 class DisallowedKeys:
-    name = "disallowed-keys"
+    name = CheckName.DISALLOWED_KEYS
 
     def run(self, sub: Submission, ctx: CheckContext) -> Verdict:
         if not ctx.config.disallowed_list:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from service.core.vocabulary import CheckName
 from workers.checks.base import HOLD, PASS, SPAM, CheckContext, Submission, Verdict
 from workers.checks.text import content_hash, found_links, shingles_of
 
@@ -28,7 +29,7 @@ MIN_SHINGLES = 5  # shorter texts are too common to call near-duplicates
 
 
 class Duplicates:
-    name = "duplicates"
+    name = CheckName.DUPLICATES
 
     def run(self, sub: Submission, ctx: CheckContext) -> Verdict:
         cfg = ctx.config

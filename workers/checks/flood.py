@@ -14,6 +14,7 @@ from functools import lru_cache
 
 from limits import parse
 
+from service.core.vocabulary import CheckName
 from workers.checks.base import HOLD, PASS, CheckContext, Submission, Verdict
 
 
@@ -33,7 +34,7 @@ def _span(seconds: float) -> str:
 
 
 class Flood:
-    name = "flood"
+    name = CheckName.FLOOD
 
     def run(self, sub: Submission, ctx: CheckContext) -> Verdict:
         if ctx.offline:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from service.core.vocabulary import CheckName
 from workers.checks.base import PASS, SPAM, CheckContext, Submission, Verdict
 
 
 class Honeypot:
-    name = "honeypot"
+    name = CheckName.HONEYPOT
 
     def run(self, sub: Submission, ctx: CheckContext) -> Verdict:
         if sub.honeypot and sub.honeypot.strip():

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 
+from service.core.vocabulary import CheckName
 from workers.checks.base import EVIDENCE, HOLD, PASS, SPAM, CheckContext, Submission, Verdict
 from workers.checks.sites import (
     SHORTENERS,
@@ -58,7 +59,7 @@ def without_neutral_links(text: str, article_url: str | None = None) -> str:
 
 
 class Links:
-    name = "links"
+    name = CheckName.LINKS
 
     def run(self, sub: Submission, ctx: CheckContext) -> Verdict:
         found = found_links(sub.body or "")

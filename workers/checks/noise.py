@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 
+from service.core.vocabulary import CheckName
 from workers.checks.base import HOLD, PASS, WEAK, CheckContext, Submission, Verdict
 from workers.checks.text import clean, strip_tags
 
@@ -49,7 +50,7 @@ def measure(text: str) -> tuple[int, float, int, float]:
 
 
 class Noise:
-    name = "noise"
+    name = CheckName.NOISE
 
     def run(self, sub: Submission, ctx: CheckContext) -> Verdict:
         text = strip_tags(clean(sub.body or ""))

@@ -16,6 +16,7 @@ import re
 from functools import cache
 from pathlib import Path
 
+from service.core.vocabulary import CheckName
 from workers.checks.base import HOLD, PASS, CheckContext, Submission, Verdict
 from workers.checks.text import fold, fold_plain, squash_spaces, strip_tags
 
@@ -56,7 +57,7 @@ def plain_text(text: str) -> str:
 
 
 class Promotion:
-    name = "promotion"
+    name = CheckName.PROMOTION
 
     def __init__(self, pattern: re.Pattern[str] | None = None) -> None:
         self.pattern = pattern if pattern is not None else load_patterns()

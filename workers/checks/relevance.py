@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 
+from service.core.vocabulary import CheckName
 from workers.checks.base import EVIDENCE, HEURISTIC, HOLD, PASS, SPAM, CheckContext, Submission, Verdict
 from workers.checks.links import REFERRAL
 from workers.checks.memo import MB, bytes_lru
@@ -111,7 +112,7 @@ def generic_praise(body: str, article_text: str | None) -> tuple[str, frozenset[
 
 
 class Relevance:
-    name = "relevance"
+    name = CheckName.RELEVANCE
 
     def run(self, sub: Submission, ctx: CheckContext) -> Verdict:
         body = sub.body or ""

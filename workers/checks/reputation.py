@@ -14,6 +14,7 @@ Offline rows carry no sender history beyond what the run itself saw.
 
 from __future__ import annotations
 
+from service.core.vocabulary import CheckName
 from workers.checks.base import HOLD, PASS, SPAM, CheckContext, Submission, Verdict
 from workers.checks.sites import website_identity
 
@@ -21,7 +22,7 @@ TRUSTED = frozenset({"trusted-author"})
 
 
 class Reputation:
-    name = "reputation"
+    name = CheckName.REPUTATION
 
     def run(self, sub: Submission, ctx: CheckContext) -> Verdict:
         s = ctx.history.standing(email=sub.email, ip=sub.ip, url=website_identity(sub.url), exclude_id=sub.id)

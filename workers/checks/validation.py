@@ -16,6 +16,7 @@ from service.core.validation import (
     problems,
     url_problem,
 )
+from service.core.vocabulary import CheckName
 from workers.checks.base import INVALID, PASS, CheckContext, Submission, Verdict
 
 __all__ = ["SURROGATE", "Validation", "email_problem", "url_problem"]
@@ -25,7 +26,7 @@ LABELS = {"author": "name", "email": "email", "url": "website", "body": "comment
 
 
 class Validation:
-    name = "validation"
+    name = CheckName.VALIDATION
 
     def run(self, sub: Submission, ctx: CheckContext) -> Verdict:
         fields = prepare(sub.author or "", sub.email or "", sub.body or "", sub.url)

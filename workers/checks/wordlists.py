@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from service.core.vocabulary import CheckName
 from workers.checks.base import HOLD, PASS, SPAM, CheckContext, Submission, Verdict
 from workers.checks.text import fold, strip_tags
 
@@ -89,7 +90,7 @@ def describe(hits: list[tuple[str, str]]) -> str:
 
 
 class WordLists:
-    name = "wordlists"
+    name = CheckName.WORDLISTS
 
     def run(self, sub: Submission, ctx: CheckContext) -> Verdict:
         banned = find(ctx.config.disallowed_keys, sub)

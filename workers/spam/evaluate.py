@@ -30,7 +30,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from service.core.models import Status
+from service.core.settings import DEFAULTS, PolicyConfig
+from service.core.vocabulary import CheckName, Status
 from workers.checks.base import CheckContext, Submission
 from workers.checks.text import content_hash
 
@@ -143,11 +144,11 @@ def figures(tally: Counter[str]) -> dict[str, Any]:
 def evaluate(
     rows: Sequence[Row],
     *,
-    config: Any = None,
+    config: PolicyConfig | None = None,
     model_path: str | None = None,
     rows_out: str | Path | None = None,
     learn: bool = False,
-    retrain_every: int = 5,
+    retrain_every: int = DEFAULTS["retrain_every"],
     slices: int = 10,
     corpus: Sequence[str | Path] | None = None,
     checks: Sequence[Any] | None = None,
@@ -159,16 +160,15 @@ def evaluate(
     from workers.checks.classifier import Classifier, ModelCache
     from workers.history import MemoryHistory
     from workers.pipeline import Pipeline
-    from workers.policy import PolicyConfig
     from workers.spam.model import Model
     from workers.spam.training import read_sources, retrain_with
 
-    config = config or PolicyConfig()
+    config = config or PolicyConfig.defaults()
     history = MemoryHistory()
     cache = ModelCache(refresh=0.0 if learn else float("inf"))
     if model_path:
         cache.model = Model.from_bytes(Path(model_path).read_bytes())
-    checks = [Classifier(cache) if c.name == "classifier" else c for c in (checks or default_checks())]
+    checks = [Classifier(cache) if c.name == CheckName.CLASSIFIER else c for c in (checks or default_checks())]
     pipeline = Pipeline(checks)
     base = read_sources(corpus) if corpus else None
     calibration = cache.get(history).calibration

@@ -17,6 +17,7 @@ from service.core.errors import InvalidInput
 from service.core.logs import comment_id_var, incoming_request_id, request_id_var
 from service.core.queue import enqueue_comment
 from service.core.settings import current_settings
+from service.core.vocabulary import PublicStatus
 from service.web.errors import ApiError, flatten
 from service.web.forms import form_field_errors, form_return_url, invalid_utf8_fields
 from service.web.guards import check_payload
@@ -187,7 +188,7 @@ def submit_comment(slug: str) -> ResponseReturnValue:
         return resp
     body = {
         "id": comment.id,
-        "status": "pending",
+        "status": PublicStatus.PENDING,
         "article": article.slug,
         "links": {"self": location, "article_comments": url_for("public.list_comments", slug=article.slug)},
     }
