@@ -1,6 +1,6 @@
 """commentq's web service: the Flask app factory.
 
-``create_app()`` reads the settings from the environment (see ``service/settings.py``), wires the
+``create_app()`` reads the settings from the environment (see ``service/core/settings.py``), wires the
 article store, the Celery app, rate limiting, metrics and the blueprints. Nothing lives at module
 level, so every test builds its own app.
 """

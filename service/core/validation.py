@@ -2,7 +2,7 @@
 
 ``prepare`` cleans what a reader typed the way the API stores it (and nothing more: the text stays
 as typed, no NFKC, no case folding); ``problems`` says what is wrong with prepared fields, per field.
-The API (``service/schemas.py``) answers ``422`` with these messages; the worker's ``validation``
+The API (``service/web/schemas.py``) answers ``422`` with these messages; the worker's ``validation``
 check (``workers/checks/validation.py``) runs the very same two functions on the stored row, so a
 comment the API accepted always passes there, and the worker never rejects for a reason the API
 could have seen. ``prepare`` is idempotent and ``problems(prepare(x))`` is empty for every stored

@@ -1,4 +1,4 @@
-"""The one link finder (service/linkfinder.py): what counts as a link, and that it stays linear."""
+"""The one link finder (service/core/linkfinder.py): what counts as a link, and that it stays linear."""
 
 from __future__ import annotations
 

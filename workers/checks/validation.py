@@ -1,4 +1,4 @@
-"""Validation: the API's field rules (``service/validation.py``), run again on the stored row.
+"""Validation: the API's field rules (``service/core/validation.py``), run again on the stored row.
 
 The worker cannot trust that every row came through today's API (older rows, other writers such as
 ``commentq spam evaluate``, a lowered limit), so it runs the *same* functions the API's schema runs:
