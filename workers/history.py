@@ -17,7 +17,8 @@ from typing import Protocol
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from service.core.models import Comment, LabelledExample, SpamModel, Status
+from service.core import store
+from service.core.models import Comment, LabelledExample, Status
 from workers.checks.sites import website_domain, website_identity
 from workers.checks.text import shingles_of, similar
 
@@ -263,14 +264,10 @@ class DbHistory:
         return any(similar(marks, shingles_of(t), threshold) for t in self.spam_texts(limit))
 
     def latest_model_id(self) -> int | None:
-        # The model that learned from the most decisions, not the last one stored: two retrains
-        # can run at once, and the older one may commit second.
-        return self.session.scalar(
-            select(SpamModel.id).order_by(SpamModel.last_example_id.desc(), SpamModel.id.desc()).limit(1)
-        )
+        return store.latest_spam_model_id(self.session)
 
     def load_model(self, model_id: int) -> bytes | None:
-        return self.session.scalar(select(SpamModel.blob).where(SpamModel.id == model_id))
+        return store.spam_model_blob(self.session, model_id)
 
 
 @dataclass(slots=True)

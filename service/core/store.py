@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import CursorResult, Update, func, select, update
 from sqlalchemy.orm import Session
 
 from service.core.models import (
@@ -35,6 +35,14 @@ class StoreError(Exception):
         super().__init__(message)
         self.field = field
         self.status = status
+
+
+def _update(session: Session, statement: Update) -> int:
+    """Run an UPDATE; returns how many rows it matched (the conditional updates' answer)."""
+    result = session.execute(statement)
+    # An UPDATE always answers with a cursor result; only that carries the row count.
+    assert isinstance(result, CursorResult)
+    return int(result.rowcount or 0)
 
 
 def get_article(session: Session, slug: str) -> Article | None:
@@ -139,13 +147,14 @@ def transition(
     if current is None or current not in allowed_from:
         return None
     now = utcnow()
-    result = session.execute(
+    changed = _update(
+        session,
         update(Comment)
         .where(Comment.id == comment_id, Comment.status == current)
         .values(status=to, updated_at=now, **values)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False),
     )
-    if result.rowcount != 1:
+    if changed != 1:
         return None
     # The article's count follows from the change this update really made (old -> new), not from
     # the status a caller read earlier: approve and spam at the same moment once left a rejected
@@ -220,6 +229,149 @@ def replace_check_results(session: Session, comment_id: str, verdicts: list[Any]
                 version=v.version,
             )
         )
+
+
+def get_comment(session: Session, comment_id: str) -> Comment | None:
+    """The comment with ``comment_id`` (article loaded on access), or None if there is none."""
+    return session.get(Comment, comment_id)
+
+
+def give_up(session: Session, comment_id: str, attempts: int, *, actor: str) -> bool:
+    """Mark an in-flight comment (``received``/``checking``) ``failed`` after ``attempts`` runs of
+    its checks did not finish; False when it is no longer in flight. Does not commit."""
+    old = transition(
+        session,
+        comment_id,
+        Status.IN_FLIGHT,
+        Status.FAILED,
+        action="give-up",
+        actor=actor,
+        note=f"checks did not finish after {attempts} attempts",
+    )
+    return old is not None
+
+
+def claim(session: Session, comment_id: str, *, actor: str, content_hash: str) -> bool:
+    """Claim an in-flight comment (``received``/``checking``) for a run of its checks: status
+    ``checking``, one more attempt, ``claimed_at`` now, and the body's ``content_hash`` (what the
+    duplicates check compares). A conditional update: False when it is no longer in flight (a
+    redelivered task that lost the race). Does not commit."""
+    old = transition(
+        session,
+        comment_id,
+        Status.IN_FLIGHT,
+        Status.CHECKING,
+        action="claim",
+        actor=actor,
+        attempts=Comment.attempts + 1,
+        claimed_at=utcnow(),
+        content_hash=content_hash,
+    )
+    return old is not None
+
+
+def record_decision(
+    session: Session,
+    comment: Comment,
+    verdicts: list[Any],
+    status: str,
+    *,
+    actor: str,
+    reason: str,
+    spam_score: float | None = None,
+) -> bool:
+    """Store the checks' ``verdicts`` (objects with ``check``, ``verdict``, ``score``, ``reason``,
+    ``version``) and move the comment from ``checking`` to ``status`` (``published``, rendered
+    once, or ``held``/``rejected`` with ``spam_score``, P(spam) in 0..1). A conditional update:
+    False when the comment is no longer ``checking`` (another delivery decided first); the caller
+    then rolls back, keeping that delivery's results. Does not commit."""
+    replace_check_results(session, comment.id, verdicts)
+    if status == Status.PUBLISHED:
+        return publish(session, comment, (Status.CHECKING,), action="publish", actor=actor, note=reason)
+    old = transition(
+        session,
+        comment.id,
+        (Status.CHECKING,),
+        status,
+        action=status,
+        actor=actor,
+        note=reason,
+        decided_by=actor,
+        spam_score=spam_score,
+    )
+    return old is not None
+
+
+def touch_stuck(session: Session, comment: Comment) -> bool:
+    """Set ``updated_at`` of a comment ``stuck_comments`` returned to now, if its status is still
+    the one read (so the next sweep waits a full period before re-queueing it again); False when it
+    moved on meanwhile. No audit row: the status does not change. Does not commit."""
+    return (
+        _update(
+            session,
+            update(Comment)
+            .where(Comment.id == comment.id, Comment.status == comment.status)
+            .values(updated_at=utcnow())
+            .execution_options(synchronize_session=False),
+        )
+        > 0
+    )
+
+
+def comments_by_email(session: Session, email: str) -> list[Comment]:
+    """Every comment sent with ``email`` (trimmed, case-insensitive), oldest first, any status."""
+    wanted = email.strip().lower()
+    return list(
+        session.scalars(select(Comment).where(func.lower(Comment.email) == wanted).order_by(Comment.created_at))
+    )
+
+
+def erase_personal_data(
+    session: Session, comments: list[Comment], *, author: str, email: str, actor: str, note: str
+) -> int:
+    """Replace the author name and email of ``comments`` with ``author`` and ``email``, clear their
+    website, IP address and user agent, blank the author of their labelled examples, and add an
+    audit row per comment (status unchanged, any status); returns how many. Commits."""
+    now = utcnow()
+    for c in comments:
+        c.author, c.email, c.url, c.ip, c.user_agent = author, email, None, None, None
+        c.updated_at = now
+        session.add(
+            AuditEvent(
+                comment_id=c.id,
+                from_status=c.status,
+                to_status=c.status,
+                action="erase",
+                actor=actor,
+                note=note,
+                created_at=now,
+            )
+        )
+    if comments:
+        session.execute(
+            update(LabelledExample).where(LabelledExample.comment_id.in_([c.id for c in comments])).values(author="")
+        )
+    session.commit()
+    return len(comments)
+
+
+def forget_addresses(session: Session, before: datetime, statuses: tuple[str, ...]) -> int:
+    """Clear the IP address and user agent of comments created before ``before`` whose status is
+    one of ``statuses``; one UPDATE, so a repeated call changes nothing more. Returns how many
+    comments changed. Commits."""
+    changed = _update(
+        session,
+        update(Comment)
+        .where(
+            Comment.created_at < before,
+            Comment.status.in_(statuses),
+            (Comment.ip.is_not(None)) | (Comment.user_agent.is_not(None)),
+        )
+        .values(ip=None, user_agent=None)
+        .execution_options(synchronize_session=False),
+    )
+    session.commit()
+    return changed
 
 
 MODERATOR_MOVES: dict[str, tuple[tuple[str, ...], str]] = {
@@ -435,10 +587,23 @@ def articles_with_counts(session: Session) -> list[tuple[Article, int]]:
     return [(a, int(n)) for a, n in rows]
 
 
+def latest_spam_model_id(session: Session) -> int | None:
+    """The id of the model that learned from the most moderator decisions (not the last one stored:
+    two retrains can run at once, and the older one may commit second); None when no retrained
+    model is stored (workers then use the shipped one). The one "latest model" query: workers ask it
+    every few seconds, so it reads the id only, never the blob."""
+    return session.scalar(select(SpamModel.id).order_by(SpamModel.last_example_id.desc(), SpamModel.id.desc()).limit(1))
+
+
 def latest_spam_model(session: Session) -> SpamModel | None:
-    """The model that learned from the most moderator decisions (not the last one stored: two
-    retrains can run at once, and the older one may commit second)."""
-    return session.scalar(select(SpamModel).order_by(SpamModel.last_example_id.desc(), SpamModel.id.desc()).limit(1))
+    """The row of ``latest_spam_model_id`` (blob included), or None when none is stored."""
+    model_id = latest_spam_model_id(session)
+    return None if model_id is None else session.get(SpamModel, model_id)
+
+
+def spam_model_blob(session: Session, model_id: int) -> bytes | None:
+    """The serialised model stored under ``model_id`` (``Model.to_bytes``), or None if there is none."""
+    return session.scalar(select(SpamModel.blob).where(SpamModel.id == model_id))
 
 
 def unlearned_examples(session: Session) -> int:

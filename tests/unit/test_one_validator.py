@@ -18,9 +18,9 @@ from service.core import store
 from service.core.models import Comment
 from service.web.schemas import CommentIn
 from tests.unit.checks_support import ctx
+from workers.checking import submission_of
 from workers.checks.base import Submission
 from workers.checks.validation import Validation
-from workers.tasks import submission_of
 
 GOOD = {"author": "Ann", "email": "ann@example.org", "body": "Hello there."}
 
