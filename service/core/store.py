@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import CursorResult, Update, func, select, update
+from sqlalchemy import CursorResult, Update, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from service.core.models import (
@@ -585,6 +585,161 @@ def articles_with_counts(session: Session) -> list[tuple[Article, int]]:
         .order_by(Article.slug)
     ).all()
     return [(a, int(n)) for a, n in rows]
+
+
+# What the checks may ask about earlier comments (``workers.history.DbHistory``). Each function
+# narrows exactly as its docstring says; ``workers.history`` holds the rules that decide what the
+# rows mean, the same rules over the in-memory history of ``commentq spam evaluate``.
+
+
+def _like(text: str) -> str:
+    """A LIKE pattern matching ``text`` anywhere (``\\`` escapes)."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def same_text_senders(
+    session: Session, article_id: int, digest: str, *, exclude_id: str, before: datetime | None, limit: int
+) -> list[tuple[str, str, str | None]]:
+    """(author, email, parent_id) of up to ``limit`` comments on ``article_id`` whose body has
+    ``content_hash`` ``digest``, other than ``exclude_id``, created before ``before`` when given;
+    any status."""
+    q = select(Comment.author, Comment.email, Comment.parent_id).where(
+        Comment.article_id == article_id,
+        Comment.content_hash == digest,
+        Comment.id != exclude_id,
+    )
+    if before is not None:
+        q = q.where(Comment.created_at < before)
+    return [(a or "", e or "", p) for a, e, p in session.execute(q.limit(limit)).all()]
+
+
+def count_comments(
+    session: Session,
+    *,
+    exclude_id: str,
+    statuses: tuple[str, ...],
+    ip: str | None = None,
+    email: str | None = None,
+    since: datetime | None = None,
+) -> int:
+    """How many comments other than ``exclude_id`` in one of ``statuses`` came from ``ip`` (exactly)
+    or, when ``ip`` is None, from ``email`` (case-insensitive), created at or after ``since`` when
+    given. Raises ValueError when neither ``ip`` nor ``email`` is given."""
+    if ip:
+        sender = Comment.ip == ip
+    elif email:
+        sender = func.lower(Comment.email) == email.lower()
+    else:
+        raise ValueError("count_comments needs an ip or an email")
+    q = select(func.count()).select_from(Comment).where(sender, Comment.id != exclude_id, Comment.status.in_(statuses))
+    if since is not None:
+        q = q.where(Comment.created_at >= since)
+    return session.scalar(q) or 0
+
+
+def marked_spam_senders(
+    session: Session,
+    *,
+    exclude_id: str,
+    email: str | None,
+    ip: str | None,
+    host: str | None,
+    limit: int = 200,
+) -> list[tuple[str, str | None, str | None]]:
+    """(email, ip, url) of up to ``limit`` comments, other than ``exclude_id``, that a moderator
+    labelled spam and that are still ``rejected`` (a later approve undoes the mark), sent from
+    ``email`` (case-insensitive) or ``ip`` or with a website whose text contains ``host``
+    (case-insensitive; a narrowing only, the caller compares identities). One row per comment."""
+    conds = []
+    if email:
+        conds.append(func.lower(Comment.email) == email.lower())
+    if ip:
+        conds.append(Comment.ip == ip)
+    if host:
+        conds.append(func.lower(Comment.url).like(_like(host.lower()), escape="\\"))
+    if not conds:
+        return []
+    marked = (
+        select(Comment.id, Comment.email, Comment.ip, Comment.url)
+        .join(LabelledExample, LabelledExample.comment_id == Comment.id)
+        .where(LabelledExample.label == 1, Comment.status == Status.REJECTED, Comment.id != exclude_id)
+        .where(or_(*conds))
+        .distinct()
+        .limit(limit)
+    )
+    return [(e or "", i, u) for _, e, i, u in session.execute(marked).all()]
+
+
+def published_senders_from(session: Session, ip: str, *, other_than: str, limit: int) -> int:
+    """How many distinct emails (case-insensitive) other than ``other_than`` have ``published``
+    comments from ``ip``, counting at most ``limit``."""
+    others = (
+        select(func.lower(Comment.email))
+        .where(
+            Comment.ip == ip,
+            Comment.status == Status.PUBLISHED,
+            func.lower(Comment.email) != other_than.lower(),
+        )
+        .distinct()
+        .limit(limit)
+        .subquery()
+    )
+    return session.scalar(select(func.count()).select_from(others)) or 0
+
+
+def website_rows(
+    session: Session, host: str, *, since: datetime, exclude_id: str, limit: int
+) -> list[tuple[str, str | None]]:
+    """(email, url) of the newest ``limit`` comments other than ``exclude_id``, created at or after
+    ``since``, any status, whose website text contains ``host`` (case-insensitive; what people
+    typed, so a narrowing only: the caller compares the site)."""
+    rows = session.execute(
+        select(Comment.email, Comment.url)
+        .where(
+            Comment.created_at >= since,
+            Comment.id != exclude_id,
+            Comment.url.is_not(None),
+            func.lower(Comment.url).like(_like(host.lower()), escape="\\"),
+        )
+        .order_by(Comment.created_at.desc())
+        .limit(limit)
+    ).all()
+    return [(e or "", u) for e, u in rows]
+
+
+def spam_example_texts(session: Session, limit: int) -> list[str]:
+    """The texts of the newest ``limit`` examples moderators labelled spam whose comment is still
+    ``rejected`` or no longer stored, newest label first."""
+    rows = session.execute(
+        select(LabelledExample.text)
+        .join(Comment, Comment.id == LabelledExample.comment_id, isouter=True)
+        .where(LabelledExample.label == 1, or_(Comment.id.is_(None), Comment.status == Status.REJECTED))
+        .order_by(LabelledExample.id.desc())
+        .limit(limit)
+    ).all()
+    return [t for (t,) in rows]
+
+
+def recent_bodies(
+    session: Session,
+    *,
+    since: datetime,
+    exclude_id: str,
+    statuses: tuple[str, ...],
+    lengths: tuple[int, int] | None,
+    limit: int,
+) -> list[str]:
+    """The bodies of the newest ``limit`` comments other than ``exclude_id``, created at or after
+    ``since``, in one of ``statuses``, and ``lengths[0] <= len(body) <= lengths[1]`` (characters)
+    when ``lengths`` is given; newest first."""
+    q = select(Comment.body).where(
+        Comment.created_at >= since,
+        Comment.id != exclude_id,
+        Comment.status.in_(statuses),
+    )
+    if lengths is not None:
+        q = q.where(func.length(Comment.body).between(*lengths))
+    return [b or "" for b in session.scalars(q.order_by(Comment.created_at.desc()).limit(limit)).all()]
 
 
 def latest_spam_model_id(session: Session) -> int | None:
