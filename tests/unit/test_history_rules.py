@@ -293,3 +293,27 @@ def test_near_copies_length_bound_is_the_one_known_difference(store: Storage) ->
     assert h.near_copies(shingles_of(tripled), since, "x", 0.7, 200, len(tripled)) == expected
     assert h.near_copies(shingles_of(tripled), since, "x", 0.7, 200) == 1  # no length given: no bound
     assert isinstance(h, DbHistory) == h.bounds_lengths
+
+
+def test_marks_count_comments_even_with_the_same_keys(store: Storage) -> None:
+    """One sender whose comments were marked spam twice, same email, address and website: twice."""
+    h = store.history
+    for body in ("Cheap watches here", "Cheap bags here"):
+        store.mark(store.add(body, email="w@example.org", ip="203.0.113.8", url="https://watches.example/"), spam=True)
+    s = h.standing(email="w@example.org", ip="203.0.113.8", url="watches.example", exclude_id="x")
+    assert (s.spam_email, s.spam_ip, s.spam_url) == (2, 2, 2)
+
+
+def test_every_spam_decision_is_a_labelled_example(store: Storage) -> None:
+    """Marking a comment spam again (from the Spam folder) labels it again, newest label first."""
+    h = store.history
+    a = store.add("Alpha pitch for cheap watches and bags, visit our shop today")
+    b = store.add("Beta pitch for loans approved in minutes with no credit check")
+    store.mark(a, spam=True)
+    store.mark(b, spam=True)
+    store.mark(a, spam=True)
+    assert h.spam_texts() == [
+        "Alpha pitch for cheap watches and bags, visit our shop today",
+        "Beta pitch for loans approved in minutes with no credit check",
+        "Alpha pitch for cheap watches and bags, visit our shop today",
+    ]
