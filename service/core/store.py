@@ -1,4 +1,6 @@
-"""The article store's operations: every write to comments goes through here, with its audit row.
+"""The comment repository: every read and write of comments goes through here (the API and the
+desk, the worker's claim and decision, the outbox sweep, privacy, and the checks' questions about
+earlier comments, ``workers.history``), each write with its audit row.
 
 Status changes are conditional updates (``WHERE status IN (...)``) so a retried or redelivered
 task, or two moderators clicking at once, change a comment at most once.
