@@ -30,6 +30,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from flask import current_app
 from sqlalchemy import select
 
+from service.core import store
 from service.core.db import get_session
 from service.core.models import Comment, Notification, utcnow
 from service.core.queue import TaskName
@@ -109,7 +110,7 @@ def deliver(settings: Settings, notification_id: int) -> str:
         return "missing"
     if row.status != "pending":
         return f"already {row.status}"
-    comment = session.get(Comment, row.comment_id)
+    comment = store.get_comment(session, row.comment_id)
     sender = SENDERS.get(row.channel)
     if comment is None or sender is None:
         row.status, row.last_error = "failed", "comment gone" if comment is None else "unknown channel"
@@ -235,7 +236,8 @@ def _smtp_parts(url: str) -> tuple[str, str, int, str | None, str | None, str | 
     if scheme not in ("smtp", "smtps", "smtp+starttls"):
         raise DeliveryError("COMMENTQ_SMTP_URL must start with smtp://, smtp+starttls:// or smtps://")
     port = parts.port or {"smtp": 25, "smtps": 465, "smtp+starttls": 587}[scheme]
-    sender = (parse_qs(parts.query).get("from") or [None])[0]
+    senders = parse_qs(parts.query).get("from")
+    sender = senders[0] if senders else None
     return (
         scheme,
         parts.hostname or "localhost",
