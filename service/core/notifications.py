@@ -29,6 +29,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from sqlalchemy import select
 
+from service.core import store
 from service.core.celery_app import current_celery
 from service.core.db import get_session
 from service.core.models import Comment, Notification, utcnow
@@ -110,7 +111,7 @@ def deliver(settings: Settings, notification_id: int) -> str:
         return "missing"
     if row.status != "pending":
         return f"already {row.status}"
-    comment = session.get(Comment, row.comment_id)
+    comment = store.get_comment(session, row.comment_id)
     sender = SENDERS.get(row.channel)
     if comment is None or sender is None:
         row.status, row.last_error = "failed", "comment gone" if comment is None else "unknown channel"

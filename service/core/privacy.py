@@ -12,13 +12,13 @@ the addresses only as long as the flood and reputation checks need them
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session
 
-from service.core.models import AuditEvent, Comment, LabelledExample, utcnow
-from service.core.vocabulary import Status, SystemAction
+from service.core import store
+from service.core.models import Comment, utcnow
+from service.core.vocabulary import Status
 
 ERASED_AUTHOR = "Anonymous"
 ERASED_EMAIL = "erased@commentq.invalid"  # .invalid never resolves (RFC 2606)
@@ -28,10 +28,7 @@ DECIDED = (Status.PUBLISHED, Status.REJECTED, Status.REMOVED, Status.FAILED)
 
 def comments_of(session: Session, email: str) -> list[Comment]:
     """Every comment sent with ``email`` (case-insensitive), oldest first."""
-    wanted = email.strip().lower()
-    return list(
-        session.scalars(select(Comment).where(func.lower(Comment.email) == wanted).order_by(Comment.created_at))
-    )
+    return store.comments_by_email(session, email)
 
 
 def export(session: Session, email: str) -> dict[str, Any]:
@@ -58,46 +55,16 @@ def export(session: Session, email: str) -> dict[str, Any]:
 
 def erase(session: Session, email: str, actor: str) -> int:
     """Anonymise every comment sent with ``email``; returns how many. Commits."""
-    comments = comments_of(session, email)
-    now = utcnow()
-    for c in comments:
-        c.author, c.email, c.url, c.ip, c.user_agent = ERASED_AUTHOR, ERASED_EMAIL, None, None, None
-        c.updated_at = now
-        session.add(
-            AuditEvent(
-                comment_id=c.id,
-                from_status=c.status,
-                to_status=c.status,
-                action=SystemAction.ERASE,
-                actor=actor,
-                note="commenter's personal data erased on request",
-                created_at=now,
-            )
-        )
-    if comments:
-        session.execute(
-            update(LabelledExample).where(LabelledExample.comment_id.in_([c.id for c in comments])).values(author="")
-        )
-    session.commit()
-    return len(comments)
+    return store.erase_personal_data(
+        session,
+        comments_of(session, email),
+        author=ERASED_AUTHOR,
+        email=ERASED_EMAIL,
+        actor=actor,
+        note="commenter's personal data erased on request",
+    )
 
 
 def forget_addresses(session: Session, days: int, now: datetime | None = None) -> int:
     """Clear the IP address and user agent of decided comments older than ``days``; returns how many."""
-    cutoff = (now or utcnow()) - timedelta(days=days)
-    # An UPDATE's result is a CursorResult (it has rowcount); Session.execute is typed for any statement.
-    result = cast(
-        "CursorResult[Any]",
-        session.execute(
-            update(Comment)
-            .where(
-                Comment.created_at < cutoff,
-                Comment.status.in_(DECIDED),
-                (Comment.ip.is_not(None)) | (Comment.user_agent.is_not(None)),
-            )
-            .values(ip=None, user_agent=None)
-            .execution_options(synchronize_session=False)
-        ),
-    )
-    session.commit()
-    return int(result.rowcount or 0)
+    return store.forget_addresses(session, (now or utcnow()) - timedelta(days=days), DECIDED)

@@ -1,4 +1,6 @@
-"""The article store's operations: every write to comments goes through here, with its audit row.
+"""The comment repository: every read and write of comments goes through here (the API and the
+desk, the worker's claim and decision, the outbox sweep, privacy, and the checks' questions about
+earlier comments, ``workers.history``), each write with its audit row.
 
 Status changes are conditional updates (``WHERE status IN (...)``) so a retried or redelivered
 task, or two moderators clicking at once, change a comment at most once.
@@ -9,12 +11,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any, TypedDict
 
-from sqlalchemy import CursorResult, func, select, update
+from sqlalchemy import CursorResult, Update, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from service.core.errors import InvalidInput
+from service.core.errors import InvalidInput, NotFound
 from service.core.models import (
     Article,
     AuditEvent,
@@ -25,8 +27,16 @@ from service.core.models import (
     utcnow,
 )
 from service.core.render import render_body
-from service.core.validation import public_name
-from service.core.vocabulary import IN_FLIGHT, Action, AuditAction, Status, SystemAction
+from service.core.validation import public_name, slug_problem
+from service.core.vocabulary import IN_FLIGHT, Action, AuditAction, PublicStatus, Status, SystemAction, public_status
+
+
+def _update(session: Session, statement: Update) -> int:
+    """Run an UPDATE; returns how many rows it matched (the conditional updates' answer)."""
+    result = session.execute(statement)
+    # An UPDATE always answers with a cursor result; only that carries the row count.
+    assert isinstance(result, CursorResult)
+    return int(result.rowcount or 0)
 
 
 def get_article(session: Session, slug: str) -> Article | None:
@@ -134,17 +144,14 @@ def transition(
     if current is None or current not in allowed_from:
         return None
     now = utcnow()
-    # An UPDATE's result is a CursorResult (it has rowcount); Session.execute is typed for any statement.
-    result = cast(
-        "CursorResult[Any]",
-        session.execute(
-            update(Comment)
-            .where(Comment.id == comment_id, Comment.status == current)
-            .values(status=to, updated_at=now, **values)
-            .execution_options(synchronize_session=False)
-        ),
+    changed = _update(
+        session,
+        update(Comment)
+        .where(Comment.id == comment_id, Comment.status == current)
+        .values(status=to, updated_at=now, **values)
+        .execution_options(synchronize_session=False),
     )
-    if result.rowcount != 1:
+    if changed != 1:
         return None
     # The article's count follows from the change this update really made (old -> new), not from
     # the status a caller read earlier: approve and spam at the same moment once left a rejected
@@ -221,6 +228,149 @@ def replace_check_results(session: Session, comment_id: str, verdicts: list[Any]
                 version=v.version,
             )
         )
+
+
+def get_comment(session: Session, comment_id: str) -> Comment | None:
+    """The comment with ``comment_id`` (article loaded on access), or None if there is none."""
+    return session.get(Comment, comment_id)
+
+
+def give_up(session: Session, comment_id: str, attempts: int, *, actor: str) -> bool:
+    """Mark an in-flight comment (``received``/``checking``) ``failed`` after ``attempts`` runs of
+    its checks did not finish; False when it is no longer in flight. Does not commit."""
+    old = transition(
+        session,
+        comment_id,
+        IN_FLIGHT,
+        Status.FAILED,
+        action=SystemAction.GIVE_UP,
+        actor=actor,
+        note=f"checks did not finish after {attempts} attempts",
+    )
+    return old is not None
+
+
+def claim(session: Session, comment_id: str, *, actor: str, content_hash: str) -> bool:
+    """Claim an in-flight comment (``received``/``checking``) for a run of its checks: status
+    ``checking``, one more attempt, ``claimed_at`` now, and the body's ``content_hash`` (what the
+    duplicates check compares). A conditional update: False when it is no longer in flight (a
+    redelivered task that lost the race). Does not commit."""
+    old = transition(
+        session,
+        comment_id,
+        IN_FLIGHT,
+        Status.CHECKING,
+        action=SystemAction.CLAIM,
+        actor=actor,
+        attempts=Comment.attempts + 1,
+        claimed_at=utcnow(),
+        content_hash=content_hash,
+    )
+    return old is not None
+
+
+def record_decision(
+    session: Session,
+    comment: Comment,
+    verdicts: list[Any],
+    status: Status,
+    *,
+    actor: str,
+    reason: str,
+    spam_score: float | None = None,
+) -> bool:
+    """Store the checks' ``verdicts`` (objects with ``check``, ``verdict``, ``score``, ``reason``,
+    ``version``) and move the comment from ``checking`` to ``status`` (``published``, rendered
+    once, or ``held``/``rejected`` with ``spam_score``, P(spam) in 0..1). A conditional update:
+    False when the comment is no longer ``checking`` (another delivery decided first); the caller
+    then rolls back, keeping that delivery's results. Does not commit."""
+    replace_check_results(session, comment.id, verdicts)
+    if status == Status.PUBLISHED:
+        return publish(session, comment, (Status.CHECKING,), action=SystemAction.PUBLISH, actor=actor, note=reason)
+    old = transition(
+        session,
+        comment.id,
+        (Status.CHECKING,),
+        status,
+        action=SystemAction(status),
+        actor=actor,
+        note=reason,
+        decided_by=actor,
+        spam_score=spam_score,
+    )
+    return old is not None
+
+
+def touch_stuck(session: Session, comment: Comment) -> bool:
+    """Set ``updated_at`` of a comment ``stuck_comments`` returned to now, if its status is still
+    the one read (so the next sweep waits a full period before re-queueing it again); False when it
+    moved on meanwhile. No audit row: the status does not change. Does not commit."""
+    return (
+        _update(
+            session,
+            update(Comment)
+            .where(Comment.id == comment.id, Comment.status == comment.status)
+            .values(updated_at=utcnow())
+            .execution_options(synchronize_session=False),
+        )
+        > 0
+    )
+
+
+def comments_by_email(session: Session, email: str) -> list[Comment]:
+    """Every comment sent with ``email`` (trimmed, case-insensitive), oldest first, any status."""
+    wanted = email.strip().lower()
+    return list(
+        session.scalars(select(Comment).where(func.lower(Comment.email) == wanted).order_by(Comment.created_at))
+    )
+
+
+def erase_personal_data(
+    session: Session, comments: list[Comment], *, author: str, email: str, actor: str, note: str
+) -> int:
+    """Replace the author name and email of ``comments`` with ``author`` and ``email``, clear their
+    website, IP address and user agent, blank the author of their labelled examples, and add an
+    audit row per comment (status unchanged, any status); returns how many. Commits."""
+    now = utcnow()
+    for c in comments:
+        c.author, c.email, c.url, c.ip, c.user_agent = author, email, None, None, None
+        c.updated_at = now
+        session.add(
+            AuditEvent(
+                comment_id=c.id,
+                from_status=c.status,
+                to_status=c.status,
+                action="erase",
+                actor=actor,
+                note=note,
+                created_at=now,
+            )
+        )
+    if comments:
+        session.execute(
+            update(LabelledExample).where(LabelledExample.comment_id.in_([c.id for c in comments])).values(author="")
+        )
+    session.commit()
+    return len(comments)
+
+
+def forget_addresses(session: Session, before: datetime, statuses: tuple[str, ...]) -> int:
+    """Clear the IP address and user agent of comments created before ``before`` whose status is
+    one of ``statuses``; one UPDATE, so a repeated call changes nothing more. Returns how many
+    comments changed. Commits."""
+    changed = _update(
+        session,
+        update(Comment)
+        .where(
+            Comment.created_at < before,
+            Comment.status.in_(statuses),
+            (Comment.ip.is_not(None)) | (Comment.user_agent.is_not(None)),
+        )
+        .values(ip=None, user_agent=None)
+        .execution_options(synchronize_session=False),
+    )
+    session.commit()
+    return changed
 
 
 MODERATOR_MOVES: dict[Action, tuple[tuple[Status, ...], Status]] = {
@@ -437,10 +587,178 @@ def articles_with_counts(session: Session) -> list[tuple[Article, int]]:
     return [(a, int(n)) for a, n in rows]
 
 
+# What the checks may ask about earlier comments (``workers.history.DbHistory``). Each function
+# narrows exactly as its docstring says; ``workers.history`` holds the rules that decide what the
+# rows mean, the same rules over the in-memory history of ``commentq spam evaluate``.
+
+
+def _like(text: str) -> str:
+    """A LIKE pattern matching ``text`` anywhere (``\\`` escapes)."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def same_text_senders(
+    session: Session, article_id: int, digest: str, *, exclude_id: str, before: datetime | None, limit: int
+) -> list[tuple[str, str, str | None]]:
+    """(author, email, parent_id) of up to ``limit`` comments on ``article_id`` whose body has
+    ``content_hash`` ``digest``, other than ``exclude_id``, created before ``before`` when given;
+    any status."""
+    q = select(Comment.author, Comment.email, Comment.parent_id).where(
+        Comment.article_id == article_id,
+        Comment.content_hash == digest,
+        Comment.id != exclude_id,
+    )
+    if before is not None:
+        q = q.where(Comment.created_at < before)
+    return [(a or "", e or "", p) for a, e, p in session.execute(q.limit(limit)).all()]
+
+
+def count_comments(
+    session: Session,
+    *,
+    exclude_id: str,
+    statuses: tuple[str, ...],
+    ip: str | None = None,
+    email: str | None = None,
+    since: datetime | None = None,
+) -> int:
+    """How many comments other than ``exclude_id`` in one of ``statuses`` came from ``ip`` (exactly)
+    or, when ``ip`` is None, from ``email`` (case-insensitive), created at or after ``since`` when
+    given. Raises ValueError when neither ``ip`` nor ``email`` is given."""
+    if ip:
+        sender = Comment.ip == ip
+    elif email:
+        sender = func.lower(Comment.email) == email.lower()
+    else:
+        raise ValueError("count_comments needs an ip or an email")
+    q = select(func.count()).select_from(Comment).where(sender, Comment.id != exclude_id, Comment.status.in_(statuses))
+    if since is not None:
+        q = q.where(Comment.created_at >= since)
+    return session.scalar(q) or 0
+
+
+def marked_spam_senders(
+    session: Session,
+    *,
+    exclude_id: str,
+    email: str | None,
+    ip: str | None,
+    host: str | None,
+    limit: int = 200,
+) -> list[tuple[str, str | None, str | None]]:
+    """(email, ip, url) of up to ``limit`` comments, other than ``exclude_id``, that a moderator
+    labelled spam and that are still ``rejected`` (a later approve undoes the mark), sent from
+    ``email`` (case-insensitive) or ``ip`` or with a website whose text contains ``host``
+    (case-insensitive; a narrowing only, the caller compares identities). One row per comment."""
+    conds = []
+    if email:
+        conds.append(func.lower(Comment.email) == email.lower())
+    if ip:
+        conds.append(Comment.ip == ip)
+    if host:
+        conds.append(func.lower(Comment.url).like(_like(host.lower()), escape="\\"))
+    if not conds:
+        return []
+    marked = (
+        select(Comment.id, Comment.email, Comment.ip, Comment.url)
+        .join(LabelledExample, LabelledExample.comment_id == Comment.id)
+        .where(LabelledExample.label == 1, Comment.status == Status.REJECTED, Comment.id != exclude_id)
+        .where(or_(*conds))
+        .distinct()
+        .limit(limit)
+    )
+    return [(e or "", i, u) for _, e, i, u in session.execute(marked).all()]
+
+
+def published_senders_from(session: Session, ip: str, *, other_than: str, limit: int) -> int:
+    """How many distinct emails (case-insensitive) other than ``other_than`` have ``published``
+    comments from ``ip``, counting at most ``limit``."""
+    others = (
+        select(func.lower(Comment.email))
+        .where(
+            Comment.ip == ip,
+            Comment.status == Status.PUBLISHED,
+            func.lower(Comment.email) != other_than.lower(),
+        )
+        .distinct()
+        .limit(limit)
+        .subquery()
+    )
+    return session.scalar(select(func.count()).select_from(others)) or 0
+
+
+def website_rows(
+    session: Session, host: str, *, since: datetime, exclude_id: str, limit: int
+) -> list[tuple[str, str | None]]:
+    """(email, url) of the newest ``limit`` comments other than ``exclude_id``, created at or after
+    ``since``, any status, whose website text contains ``host`` (case-insensitive; what people
+    typed, so a narrowing only: the caller compares the site)."""
+    rows = session.execute(
+        select(Comment.email, Comment.url)
+        .where(
+            Comment.created_at >= since,
+            Comment.id != exclude_id,
+            Comment.url.is_not(None),
+            func.lower(Comment.url).like(_like(host.lower()), escape="\\"),
+        )
+        .order_by(Comment.created_at.desc())
+        .limit(limit)
+    ).all()
+    return [(e or "", u) for e, u in rows]
+
+
+def spam_example_texts(session: Session, limit: int) -> list[str]:
+    """The texts of the newest ``limit`` examples moderators labelled spam whose comment is still
+    ``rejected`` or no longer stored, newest label first."""
+    rows = session.execute(
+        select(LabelledExample.text)
+        .join(Comment, Comment.id == LabelledExample.comment_id, isouter=True)
+        .where(LabelledExample.label == 1, or_(Comment.id.is_(None), Comment.status == Status.REJECTED))
+        .order_by(LabelledExample.id.desc())
+        .limit(limit)
+    ).all()
+    return [t for (t,) in rows]
+
+
+def recent_bodies(
+    session: Session,
+    *,
+    since: datetime,
+    exclude_id: str,
+    statuses: tuple[str, ...],
+    lengths: tuple[int, int] | None,
+    limit: int,
+) -> list[str]:
+    """The bodies of the newest ``limit`` comments other than ``exclude_id``, created at or after
+    ``since``, in one of ``statuses``, and ``lengths[0] <= len(body) <= lengths[1]`` (characters)
+    when ``lengths`` is given; newest first."""
+    q = select(Comment.body).where(
+        Comment.created_at >= since,
+        Comment.id != exclude_id,
+        Comment.status.in_(statuses),
+    )
+    if lengths is not None:
+        q = q.where(func.length(Comment.body).between(*lengths))
+    return [b or "" for b in session.scalars(q.order_by(Comment.created_at.desc()).limit(limit)).all()]
+
+
+def latest_spam_model_id(session: Session) -> int | None:
+    """The id of the model that learned from the most moderator decisions (not the last one stored:
+    two retrains can run at once, and the older one may commit second); None when no retrained
+    model is stored (workers then use the shipped one). The one "latest model" query: workers ask it
+    every few seconds, so it reads the id only, never the blob."""
+    return session.scalar(select(SpamModel.id).order_by(SpamModel.last_example_id.desc(), SpamModel.id.desc()).limit(1))
+
+
 def latest_spam_model(session: Session) -> SpamModel | None:
-    """The model that learned from the most moderator decisions (not the last one stored: two
-    retrains can run at once, and the older one may commit second)."""
-    return session.scalar(select(SpamModel).order_by(SpamModel.last_example_id.desc(), SpamModel.id.desc()).limit(1))
+    """The row of ``latest_spam_model_id`` (blob included), or None when none is stored."""
+    model_id = latest_spam_model_id(session)
+    return None if model_id is None else session.get(SpamModel, model_id)
+
+
+def spam_model_blob(session: Session, model_id: int) -> bytes | None:
+    """The serialised model stored under ``model_id`` (``Model.to_bytes``), or None if there is none."""
+    return session.scalar(select(SpamModel.blob).where(SpamModel.id == model_id))
 
 
 def unlearned_examples(session: Session) -> int:
@@ -448,3 +766,60 @@ def unlearned_examples(session: Session) -> int:
     latest = latest_spam_model(session)
     since = latest.last_example_id if latest else 0
     return session.scalar(select(func.count()).select_from(LabelledExample).where(LabelledExample.id > since)) or 0
+
+
+# --- finding what a client names, and the submitter's view -----------------------------------
+# Comment ids are UUIDs (36 characters); anything longer cannot name one.
+MAX_COMMENT_ID_CHARS = 36
+
+
+def find_comment(session: Session, comment_id: str) -> Comment:
+    """The comment with id ``comment_id``; raises ``NotFound`` ("No such comment.") when there is none."""
+    comment = session.get(Comment, comment_id) if len(comment_id) <= MAX_COMMENT_ID_CHARS else None
+    if comment is None:
+        raise NotFound("No such comment.")
+    return comment
+
+
+def find_article(session: Session, slug: str) -> Article:
+    """The article at ``slug``; raises ``NotFound`` ("No article 'slug'.") when there is none (a slug
+    that could never be valid is not looked up)."""
+    article = get_article(session, slug) if slug_problem(slug) is None else None
+    if article is None:
+        raise NotFound(f"No article {slug!r}.")
+    return article
+
+
+class StatusView(TypedDict):
+    """The submitter's view of their comment: never the email, the IP or unpublished text.
+
+    ``status`` is the public one (``pending``, ``published`` or ``rejected``); ``body_html`` and
+    ``published_at`` are set only once the comment is published."""
+
+    id: str
+    status: str
+    article: str
+    author: str
+    created_at: datetime
+    parent_id: str | None
+    published_at: datetime | None
+    body_html: str | None
+
+
+def status_view(comment: Comment) -> StatusView:
+    """What the submitter of ``comment`` may see of it (see ``StatusView``)."""
+    shown = public_status(comment.status)
+    view: StatusView = {
+        "id": comment.id,
+        "status": shown,
+        "article": comment.article.slug,
+        "author": public_name(comment.author),
+        "created_at": comment.created_at,
+        "parent_id": comment.parent_id,
+        "published_at": None,
+        "body_html": None,
+    }
+    if shown == PublicStatus.PUBLISHED:
+        view["body_html"] = comment.body_html
+        view["published_at"] = comment.published_at
+    return view

@@ -10,10 +10,10 @@ from flask import Blueprint, Flask, Response, abort, g, render_template, request
 from flask.typing import ResponseReturnValue
 
 from service.core import render, store
-from service.core.comments import StatusView, status_view
 from service.core.db import get_session
 from service.core.models import Comment
 from service.core.settings import current_settings
+from service.core.store import StatusView, status_view
 from service.core.validation import public_name, slug_problem
 from service.core.vocabulary import PublicStatus, Status
 from service.web.forms import form_return_url
@@ -106,7 +106,7 @@ def article_page(slug: str) -> ResponseReturnValue:
     reply_to = request.args.get("replytocom", "")[:36] or None
     reply_author = None
     if reply_to:
-        parent = session.get(Comment, reply_to)
+        parent = store.get_comment(session, reply_to)
         if parent is not None and parent.article_id == article.id and parent.status == Status.PUBLISHED:
             reply_author = public_name(parent.author)
         else:

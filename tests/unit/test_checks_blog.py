@@ -488,7 +488,7 @@ def test_reputation_keeps_a_full_website_marked_spam():
 def test_the_worker_passes_the_stored_article_text_and_site_to_the_checks(unit_app, runner, tmp_path):
     from service.core import store
     from service.core.models import Comment
-    from workers.tasks import submission_of
+    from workers.checking import submission_of
 
     body = tmp_path / "body.txt"
     body.write_text("Feed the starter with flour and water every morning.", encoding="utf-8")

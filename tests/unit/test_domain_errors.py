@@ -10,12 +10,12 @@ from flask import Flask
 
 from service.core import store
 from service.core.celery_app import current_celery
-from service.core.comments import find_article, find_comment
 from service.core.db import get_db, get_session
 from service.core.decisions import apply_decision
 from service.core.errors import DomainError, InvalidInput, NotAllowed, NotFound, UnstorableValue
 from service.core.models import Comment
 from service.core.moderators import create_moderator
+from service.core.store import find_article, find_comment
 from service.web.errors import domain_status
 from service.web.metrics import get_metrics
 

@@ -19,9 +19,9 @@ from service.core.models import Comment
 from service.web.schemas import CommentIn
 from tests.compare import first_difference
 from tests.unit.checks_support import ctx
+from workers.checking import submission_of
 from workers.checks.base import Submission
 from workers.checks.validation import Validation
-from workers.tasks import submission_of
 
 GOOD = {"author": "Ann", "email": "ann@example.org", "body": "Hello there."}
 

@@ -8,11 +8,11 @@ from typing import Any
 from flask import Blueprint, Response, g, jsonify, request
 
 from service.core import store
-from service.core.comments import find_comment
 from service.core.db import get_session
 from service.core.decisions import apply_decision
 from service.core.models import Comment
 from service.core.render import render_body
+from service.core.store import find_comment
 from service.web.auth import require_moderator
 from service.web.errors import ApiError
 from service.web.schemas import DecisionIn, ModerationItemOut, QueueArgs, QueueOut

@@ -11,12 +11,12 @@ from flask.typing import ResponseReturnValue
 from marshmallow import ValidationError
 
 from service.core import store
-from service.core.comments import find_article, find_comment, status_view
 from service.core.db import get_session
 from service.core.errors import InvalidInput
 from service.core.logs import comment_id_var, incoming_request_id, request_id_var
 from service.core.queue import enqueue_comment
 from service.core.settings import current_settings
+from service.core.store import find_article, find_comment, status_view
 from service.core.vocabulary import PublicStatus
 from service.web.errors import ApiError, flatten
 from service.web.forms import form_field_errors, form_return_url, invalid_utf8_fields
