@@ -28,9 +28,9 @@ from datetime import UTC, datetime, timedelta
 
 from service.core.settings import PolicyConfig
 from workers.checks.base import CheckContext, Submission
+from workers.checks.history import MemoryHistory
 from workers.checks.memo import BytesLRU
 from workers.checks.text import content_hash
-from workers.history import MemoryHistory
 from workers.pipeline import Pipeline
 from workers.spam.training import YOUTUBE_CORPUS, read_corpus
 

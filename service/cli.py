@@ -24,7 +24,7 @@ from service.core.db import get_db
 from service.core.errors import InvalidInput, NotAllowed
 from service.core.models import Moderator
 from service.core.settings import Settings, current_settings, load
-from service.core.vocabulary import Status, SystemAction
+from service.core.vocabulary import Status
 
 if TYPE_CHECKING:
     from service.core.settings import Settings
@@ -153,27 +153,13 @@ def moderator_revoke(name: str) -> None:
 def requeue(status: str) -> None:
     """Send comments back to the workers (e.g. `failed` ones after an outage), attempts reset."""
     from service.core import store
-    from service.core.models import Comment
     from service.core.queue import enqueue_comment
 
     n = 0
     with get_db().session() as session:
-        ids = list(session.scalars(select(Comment.id).where(Comment.status == status)))
-        for cid in ids:
-            old = store.transition(
-                session,
-                cid,
-                (status,),
-                Status.RECEIVED,
-                action=SystemAction.REQUEUE,
-                actor="operator",
-                note="commentq requeue",
-                attempts=0,
-            )
-            session.commit()
-            if old is not None:
-                enqueue_comment(cid)
-                n += 1
+        for cid in store.requeue(session, Status(status), actor="operator"):
+            enqueue_comment(cid)
+            n += 1
     click.echo(f"requeued {n} comment(s)")
 
 
@@ -282,9 +268,8 @@ def train_cmd(paths: tuple[str, ...], out: str | None, loso_out: str | None) -> 
     """Train the shipped model from corpus CSVs or folders (default: the shipped corpus,
     workers/spam/data/corpus/): leave-one-source-out runs give the calibration, then one fit on all
     rows. Deterministic on one machine; other machines agree to rounding (BLAS, CPU)."""
-    from workers.spam.loso import out_of_source
     from workers.spam.model import SHIPPED_MODEL, describe
-    from workers.spam.training import SHIPPED_CORPUS, read_sources, train_sources
+    from workers.spam.training import SHIPPED_CORPUS, out_of_source, read_sources, train_sources
 
     t0 = time.perf_counter()
     rows = read_sources(paths or [SHIPPED_CORPUS])

@@ -10,8 +10,8 @@ import time
 
 import click
 
-from service.core.queue import CHECKS_QUEUE, TRAINING_QUEUE
 from service.core.settings import load
+from service.core.vocabulary import CHECKS_QUEUE, TRAINING_QUEUE
 from service.embedded_redis import EmbeddedRedis
 
 DEMO_SLUG = "welcome"

@@ -20,8 +20,8 @@ from service.core.models import Comment
 from service.core.settings import PolicyConfig, Settings
 from service.core.vocabulary import IN_FLIGHT, Status, SystemAction
 from workers.checks.base import CheckContext, Submission, Verdict
+from workers.checks.history import DbHistory
 from workers.checks.text import content_hash
-from workers.history import DbHistory
 from workers.pipeline import Outcome, Pipeline
 
 log = logging.getLogger("commentq.worker")

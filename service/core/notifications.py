@@ -33,9 +33,8 @@ from service.core import store
 from service.core.celery_app import current_celery
 from service.core.db import get_session
 from service.core.models import Comment, Notification, utcnow
-from service.core.queue import TaskName
 from service.core.settings import Settings, current_settings
-from service.core.vocabulary import VerdictName
+from service.core.vocabulary import TaskName, VerdictName
 
 log = logging.getLogger("commentq.notify")
 

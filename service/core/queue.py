@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import logging
-from enum import StrEnum
 
 from blinker import Namespace
+
+from service.core.celery_app import current_celery
+from service.core.db import get_session
+from service.core.settings import current_settings
+from service.core.store import unlearned_examples
+from service.core.vocabulary import TaskName
+
+__all__ = ["TaskName", "broker_ok", "enqueue_comment", "enqueue_failed", "enqueue_retrain_if_due", "queue_depth"]
 
 log = logging.getLogger("commentq.queue")
 
@@ -14,30 +21,10 @@ log = logging.getLogger("commentq.queue")
 enqueue_failed = Namespace().signal("commentq.enqueue-failed")
 
 
-class TaskName(StrEnum):
-    """Every Celery task's registered name, in one place: the web side queues tasks by name (it
-    never imports the workers' check code) and ``workers/tasks.py`` registers each under its name.
-    Never rename one: messages already in a broker carry the old name."""
-
-    PROCESS_COMMENT = "workers.tasks.process_comment"
-    SWEEP_OUTBOX = "workers.tasks.sweep_outbox"
-    RETRAIN_CLASSIFIER = "workers.tasks.retrain_classifier"
-    SEND_NOTIFICATION = "workers.notify.send_notification"
-    SWEEP_NOTIFICATIONS = "workers.notify.sweep_notifications"
-    FORGET_OLD_ADDRESSES = "workers.privacy.forget_old_addresses"
-
-
-# Two queues, so that a retrain (tens of seconds of CPU on the full corpus) never sits in front of a
-# reader's comment: `commentq run` and compose give the training queue a worker process of its own.
-CHECKS_QUEUE = "commentq"
-TRAINING_QUEUE = "commentq-training"
-
-
 def enqueue_comment(comment_id: str, request_id: str | None = None) -> bool:
     """Queue the checks for a committed comment. A broker failure is logged, not raised: the row
     stays `received` and the beat sweeper queues it again (and ``enqueue_failed`` is sent, for the
     metrics)."""
-    from service.core.celery_app import current_celery
 
     celery = current_celery()
     try:
@@ -59,10 +46,6 @@ def enqueue_retrain_if_due() -> bool:
     """Run after a moderator's spam/approve decision is committed (``apply_decision``): queue a
     classifier retrain once ``retrain_every`` new labels exist. Training never runs in a request,
     and this never raises: the decision stands, and beat retrains later anyway."""
-    from service.core.celery_app import current_celery
-    from service.core.db import get_session
-    from service.core.settings import current_settings
-    from service.core.store import unlearned_examples
 
     try:
         settings = current_settings()
@@ -79,8 +62,6 @@ def enqueue_retrain_if_due() -> bool:
 
 def queue_depth() -> int | None:
     """Messages waiting in the default queue (Redis: LLEN), or None when it cannot be read."""
-    from service.core.celery_app import current_celery
-    from service.core.settings import current_settings
 
     celery = current_celery()
     name = celery.conf.task_default_queue
@@ -105,8 +86,6 @@ def queue_depth() -> int | None:
 
 
 def broker_ok() -> tuple[bool, str]:
-    from service.core.celery_app import current_celery
-    from service.core.settings import current_settings
 
     celery = current_celery()
     if not current_settings().broker_url:

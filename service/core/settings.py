@@ -17,7 +17,7 @@ from typing import Any
 from flask import Flask, current_app
 from kombu.entity import Exchange, Queue
 
-from service.core.queue import CHECKS_QUEUE, TRAINING_QUEUE, TaskName
+from service.core.vocabulary import CHECKS_QUEUE, TRAINING_QUEUE, TaskName
 
 
 class SettingsError(ValueError):

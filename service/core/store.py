@@ -1,6 +1,6 @@
 """The comment repository: every read and write of comments goes through here (the API and the
 desk, the worker's claim and decision, the outbox sweep, privacy, and the checks' questions about
-earlier comments, ``workers.history``), each write with its audit row.
+earlier comments, ``workers.checks.history``), each write with its audit row.
 
 Status changes are conditional updates (``WHERE status IN (...)``) so a retried or redelivered
 task, or two moderators clicking at once, change a comment at most once.
@@ -524,6 +524,28 @@ def oldest_held_age(session: Session) -> float | None:
     return (utcnow() - oldest).total_seconds()
 
 
+def requeue(session: Session, status: Status, *, actor: str) -> list[str]:
+    """Send every comment in ``status`` (``failed``, ``received`` or ``checking``) back to
+    ``received`` with its attempts reset, one conditional update and commit each (a comment another
+    process moved meanwhile is left alone); returns the ids moved, for the caller to queue."""
+    moved = []
+    for cid in list(session.scalars(select(Comment.id).where(Comment.status == status))):
+        old = transition(
+            session,
+            cid,
+            (status,),
+            Status.RECEIVED,
+            action=SystemAction.REQUEUE,
+            actor=actor,
+            note="commentq requeue",
+            attempts=0,
+        )
+        session.commit()
+        if old is not None:
+            moved.append(cid)
+    return moved
+
+
 def stuck_comments(session: Session, older_than: float, limit: int = 500) -> list[Comment]:
     """Comments still in received/checking after ``older_than`` seconds: the broker lost them."""
     cutoff = utcnow() - timedelta(seconds=older_than)
@@ -587,8 +609,8 @@ def articles_with_counts(session: Session) -> list[tuple[Article, int]]:
     return [(a, int(n)) for a, n in rows]
 
 
-# What the checks may ask about earlier comments (``workers.history.DbHistory``). Each function
-# narrows exactly as its docstring says; ``workers.history`` holds the rules that decide what the
+# What the checks may ask about earlier comments (``workers.checks.history.DbHistory``). Each function
+# narrows exactly as its docstring says; ``workers.checks.history`` holds the rules that decide what the
 # rows mean, the same rules over the in-memory history of ``commentq spam evaluate``.
 
 

@@ -127,3 +127,22 @@ class Strength(StrEnum):
 def values(enum: type[StrEnum]) -> list[str]:
     """The enum's strings in definition order: the list a schema or the OpenAPI document gives."""
     return [member.value for member in enum]
+
+
+class TaskName(StrEnum):
+    """Every Celery task's registered name, in one place: the web side queues tasks by name (it
+    never imports the workers' check code) and ``workers/tasks.py`` registers each under its name.
+    Never rename one: messages already in a broker carry the old name."""
+
+    PROCESS_COMMENT = "workers.tasks.process_comment"
+    SWEEP_OUTBOX = "workers.tasks.sweep_outbox"
+    RETRAIN_CLASSIFIER = "workers.tasks.retrain_classifier"
+    SEND_NOTIFICATION = "workers.notify.send_notification"
+    SWEEP_NOTIFICATIONS = "workers.notify.sweep_notifications"
+    FORGET_OLD_ADDRESSES = "workers.privacy.forget_old_addresses"
+
+
+# Two queues, so that a retrain (tens of seconds of CPU on the full corpus) never sits in front of a
+# reader's comment: `commentq run` and compose give the training queue a worker process of its own.
+CHECKS_QUEUE = "commentq"
+TRAINING_QUEUE = "commentq-training"

@@ -8,8 +8,8 @@ from typing import Any
 
 from service.core.settings import PolicyConfig
 from workers.checks.base import CheckContext, Submission
+from workers.checks.history import MemoryHistory
 from workers.checks.text import content_hash
-from workers.history import MemoryHistory
 
 _ids = itertools.count()
 T0 = datetime(2025, 1, 1, tzinfo=UTC)

@@ -14,6 +14,7 @@ from tests.unit.checks_support import T0, ctx, remember, sub
 from workers.checks.author import Author, SharedWebsite
 from workers.checks.disallowed import DisallowedKeys, keys_in
 from workers.checks.duplicates import Duplicates
+from workers.checks.history import MemoryHistory
 from workers.checks.links import Links, without_neutral_links
 from workers.checks.relevance import Relevance, generic_praise
 from workers.checks.reputation import Reputation
@@ -27,7 +28,6 @@ from workers.checks.sites import (
     website_identity,
 )
 from workers.checks.text import content_hash
-from workers.history import MemoryHistory
 from workers.pipeline import Pipeline
 
 WIKI4 = (
@@ -544,7 +544,7 @@ def test_the_database_history_counts_websites_and_keys_reputation_like_the_memor
     """DbHistory answers the same questions as MemoryHistory: other senders per website key (a
     LIKE on the host narrows, the key function decides), and website reputation by identity."""
     from service.core.models import Article, Comment, LabelledExample, utcnow
-    from workers.history import DbHistory
+    from workers.checks.history import DbHistory
 
     now = utcnow()
     with unit_app.extensions["db"].session() as session:

@@ -15,7 +15,7 @@ from sklearn.linear_model import LogisticRegression
 from tests.compare import first_difference
 from tests.unit.checks_support import ctx, sub
 from workers.checks.classifier import Classifier, ModelCache
-from workers.history import MemoryHistory
+from workers.checks.history import MemoryHistory
 from workers.spam import model as spam_model
 from workers.spam import training
 

@@ -10,9 +10,9 @@ from hypothesis import strategies as st
 from tests.unit.checks_support import T0, ctx, remember, sub
 from workers.checks.duplicates import Duplicates
 from workers.checks.flood import Flood, parse_limit
+from workers.checks.history import MemoryHistory, probes_needed
 from workers.checks.reputation import Reputation
 from workers.checks.text import shingles_of, similar
-from workers.history import MemoryHistory, probes_needed
 
 LONG = "I have been following this series for years and this is the best episode so far in my view"
 

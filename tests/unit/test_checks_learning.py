@@ -13,11 +13,11 @@ from flask import Flask
 
 from service.cli import spam
 from service.core.models import Article, Comment, LabelledExample, SpamModel, Status, utcnow
-from service.core.queue import CHECKS_QUEUE, TRAINING_QUEUE, TaskName
+from service.core.vocabulary import CHECKS_QUEUE, TRAINING_QUEUE, TaskName
 from tests.unit.checks_support import ctx, sub
 from workers.checks.classifier import Classifier, ModelCache
+from workers.checks.history import DbHistory
 from workers.checks.text import shingles_of
-from workers.history import DbHistory
 from workers.spam import model as spam_model
 from workers.spam.learning import new_examples, queue_retrain_if_due, retrain
 

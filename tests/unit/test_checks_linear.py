@@ -21,9 +21,9 @@ from tests.unit.checks_support import ctx, remember, sub
 from workers.checks.author import Author, SharedWebsite
 from workers.checks.disallowed import DisallowedKeys
 from workers.checks.duplicates import Duplicates
+from workers.checks.history import MemoryHistory
 from workers.checks.links import Links
 from workers.checks.relevance import Relevance
-from workers.history import MemoryHistory
 
 PIECES = [
     "1.2.",

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from tests.unit.checks_support import ctx, remember, sub
 from workers.checks import default_checks
-from workers.history import MemoryHistory
+from workers.checks.history import MemoryHistory
 from workers.pipeline import Pipeline
 
 CHECKS = default_checks()

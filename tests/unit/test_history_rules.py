@@ -14,9 +14,9 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from service.core.models import Article, Comment, LabelledExample, Status, utcnow
+from workers.checks.history import IP_SENDERS_COUNTED, DbHistory, History, MemoryHistory, Standing
 from workers.checks.sites import website_domain, website_identity
 from workers.checks.text import content_hash, shingles_of
-from workers.history import IP_SENDERS_COUNTED, DbHistory, History, MemoryHistory, Standing
 
 NOW = utcnow().replace(microsecond=0)
 LONG = "I have been following this series for years and this is the best episode so far in my view"

@@ -54,3 +54,40 @@ def test_the_graph_sees_the_imports_it_checks() -> None:
     edges = import_graph.package_graph(ROOT, 2)
     assert edges[("service.web", "service.core")] > 10
     assert edges[("workers", "service.core")] > 5
+
+
+def test_no_module_imports_itself_round_a_circle() -> None:
+    # Strongly connected components of the module graph (every import, also those inside a
+    # function): a circle means two modules that cannot be read, or changed, one without the other.
+    graph: dict[str, set[str]] = {}
+    for source, target in _imports():
+        if source != target and not target.startswith(source + "."):
+            graph.setdefault(source, set()).add(target)
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    circles: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        for w in graph.get(v, ()):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                circles.append(sorted(component))
+
+    for module in list(graph):
+        if module not in index:
+            visit(module)
+    assert not circles, circles

@@ -7,7 +7,7 @@ from pathlib import Path
 from service.core.settings import load
 from tests.unit.checks_support import ctx, remember, sub
 from workers.checks.base import Verdict
-from workers.history import MemoryHistory
+from workers.checks.history import MemoryHistory
 from workers.pipeline import Pipeline
 from workers.policy import Policy, PolicyConfig
 

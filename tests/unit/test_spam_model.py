@@ -55,7 +55,7 @@ SCORE_A_COMMENT = """
 import json, sys
 import workers.tasks
 from workers.checks.base import CheckContext, Submission
-from workers.history import MemoryHistory
+from workers.checks.history import MemoryHistory
 from workers.pipeline import Pipeline
 from service.core.settings import PolicyConfig
 from workers.spam.model import shipped_model

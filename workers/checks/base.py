@@ -10,7 +10,7 @@ from service.core.settings import PolicyConfig
 from service.core.vocabulary import CheckName, Strength, VerdictName
 
 if TYPE_CHECKING:
-    from workers.history import History
+    from workers.checks.history import History
 
 # The verdict vocabulary (service/core/vocabulary.py), by the short names the checks use.
 PASS = VerdictName.PASS

@@ -16,8 +16,8 @@ from typing import Any
 
 from service.core.vocabulary import CheckName
 from workers.checks.base import CERTAIN, CLEAR_HAM, HOLD, PASS, SPAM, CheckContext, Submission, Verdict
+from workers.checks.history import History
 from workers.checks.links import without_neutral_links
-from workers.history import History
 from workers.spam.model import Model, explain, shipped_model
 
 log = logging.getLogger("commentq.classifier")

@@ -158,7 +158,7 @@ def evaluate(
     checks (the classifier among them gets the run's model)."""
     from workers.checks import default_checks
     from workers.checks.classifier import Classifier, ModelCache
-    from workers.history import MemoryHistory
+    from workers.checks.history import MemoryHistory
     from workers.pipeline import Pipeline
     from workers.spam.model import Model
     from workers.spam.training import read_sources, retrain_with

@@ -17,41 +17,14 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from workers.spam.model import preprocess
-from workers.spam.training import SYNTHETIC, CorpusRow, fit, platt, require_training, source_weights
-
-
-def held_out_sources(rows: Sequence[CorpusRow]) -> list[str]:
-    """The held-out sources, in corpus order (every source but the synthetic ones)."""
-    return [s for s in dict.fromkeys(r.source for r in rows) if not s.startswith(SYNTHETIC)]
-
-
-def out_of_source(rows: Sequence[CorpusRow], *, pre: Sequence[str] | None = None) -> tuple[list[float], list[int]]:
-    """Each tested row's decision value (uncalibrated log-odds) from the model trained without its
-    source; and the indices of the tested rows (synthetic rows get 0.0 and are not listed). With
-    fewer than two sources there is nothing to hold out: no row is tested. ``pre``: the rows' texts
-    already preprocessed (done once here otherwise, not once per fold)."""
-    z = [0.0] * len(rows)
-    tested: list[int] = []
-    if len(held_out_sources(rows)) < 2:
-        return z, tested
-    pre = [preprocess(r.text) for r in rows] if pre is None else pre
-    for held in held_out_sources(rows):
-        train_idx = [i for i, r in enumerate(rows) if r.source != held]
-        test_idx = [i for i, r in enumerate(rows) if r.source == held]
-        part = [rows[i] for i in train_idx]
-        fitted = fit(
-            [r.text for r in part],
-            [r.label for r in part],
-            source_weights([r.source for r in part], [r.label for r in part]),
-            [r.source for r in part],
-            pre=[pre[i] for i in train_idx],
-        )
-        held_pre = [pre[i] for i in test_idx]
-        for i, v in zip(test_idx, fitted.decision(held_pre, pre=held_pre), strict=True):
-            z[i] = float(v)
-        tested.extend(test_idx)
-    return z, sorted(tested)
+from workers.spam.training import (
+    CorpusRow,
+    held_out_sources,
+    out_of_source,
+    platt,
+    require_training,
+    source_weights,
+)
 
 
 def _sigmoid(x: float) -> float:

@@ -305,11 +305,9 @@ def train_sources(
     rows: Sequence[CorpusRow], *, z: Sequence[float] | None = None, tested: Sequence[int] | None = None
 ) -> Model:
     """The shipped model: leave-one-source-out decision values (``z`` for the ``tested`` rows,
-    computed by ``workers.spam.loso.out_of_source`` unless given) give Platt's calibration, then one fit
+    computed by ``out_of_source`` unless given) give Platt's calibration, then one fit
     on every row (source-balanced weights) with that calibration folded in. Raises
     :class:`TrainingUnavailable` without the ``train`` extra."""
-    from workers.spam.loso import out_of_source
-
     require_training()
     texts = [r.text for r in rows]
     labels = [r.label for r in rows]
@@ -386,3 +384,37 @@ def corpus_csv(rows: Iterable[tuple[str, str, int]]) -> str:
     w.writerow(["AUTHOR", "CONTENT", "CLASS"])
     w.writerows(rows)
     return out.getvalue()
+
+
+# --- leave-one-source-out: the calibration's decision values (and `commentq spam loso`'s) ------
+def held_out_sources(rows: Sequence[CorpusRow]) -> list[str]:
+    """The held-out sources, in corpus order (every source but the synthetic ones)."""
+    return [s for s in dict.fromkeys(r.source for r in rows) if not s.startswith(SYNTHETIC)]
+
+
+def out_of_source(rows: Sequence[CorpusRow], *, pre: Sequence[str] | None = None) -> tuple[list[float], list[int]]:
+    """Each tested row's decision value (uncalibrated log-odds) from the model trained without its
+    source; and the indices of the tested rows (synthetic rows get 0.0 and are not listed). With
+    fewer than two sources there is nothing to hold out: no row is tested. ``pre``: the rows' texts
+    already preprocessed (done once here otherwise, not once per fold)."""
+    z = [0.0] * len(rows)
+    tested: list[int] = []
+    if len(held_out_sources(rows)) < 2:
+        return z, tested
+    pre = [preprocess(r.text) for r in rows] if pre is None else pre
+    for held in held_out_sources(rows):
+        train_idx = [i for i, r in enumerate(rows) if r.source != held]
+        test_idx = [i for i, r in enumerate(rows) if r.source == held]
+        part = [rows[i] for i in train_idx]
+        fitted = fit(
+            [r.text for r in part],
+            [r.label for r in part],
+            source_weights([r.source for r in part], [r.label for r in part]),
+            [r.source for r in part],
+            pre=[pre[i] for i in train_idx],
+        )
+        held_pre = [pre[i] for i in test_idx]
+        for i, v in zip(test_idx, fitted.decision(held_pre, pre=held_pre), strict=True):
+            z[i] = float(v)
+        tested.extend(test_idx)
+    return z, sorted(tested)
