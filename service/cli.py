@@ -23,7 +23,7 @@ from sqlalchemy import select
 from service.core.db import get_db
 from service.core.errors import InvalidInput, NotAllowed
 from service.core.models import Moderator
-from service.core.settings import Settings, current_settings, load
+from service.core.settings import Settings, SettingsError, current_settings, load
 from service.core.vocabulary import Status
 
 if TYPE_CHECKING:
@@ -228,7 +228,10 @@ def _settings() -> Settings:
     try:
         return current_settings()
     except (RuntimeError, KeyError):  # outside an app context (the offline spam commands)
-        return load()
+        try:
+            return load()
+        except SettingsError as exc:  # one line naming the variable, as the other commands give
+            raise click.ClickException(str(exc)) from exc
 
 
 class _SpamGroup(click.Group):

@@ -98,7 +98,7 @@ class NoClientAddress(logging.Filter):
     """Keeps client addresses out of the web server's own logs (README: IPs are never logged).
 
     gunicorn's access log gets ``-`` for the client (``%(h)s``, forwarded-for headers) whatever its
-    format; gunicorn's error log and werkzeug's request log get every address replaced by
+    format; gunicorn's error log, werkzeug's request log and flask-limiter's get every address replaced by
     ``[address]`` (the line saying where gunicorn listens is kept: that is the server's own)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
@@ -113,9 +113,13 @@ class NoClientAddress(logging.Filter):
         return True
 
 
+# flask-limiter names the client it refused ("ratelimit 5 per 1 minute (203.0.113.9) exceeded").
+SERVER_LOGGERS = ("gunicorn.access", "gunicorn.error", "werkzeug", "flask-limiter")
+
+
 def scrub_server_logs() -> None:
-    """Install ``NoClientAddress`` on gunicorn's and werkzeug's loggers (once per process)."""
-    for name in ("gunicorn.access", "gunicorn.error", "werkzeug"):
+    """Install ``NoClientAddress`` on the web server's and its libraries' loggers (once per process)."""
+    for name in SERVER_LOGGERS:
         logger = logging.getLogger(name)
         if not any(isinstance(f, NoClientAddress) for f in logger.filters):
             logger.addFilter(NoClientAddress())

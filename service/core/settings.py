@@ -6,6 +6,8 @@ The web app, the Celery workers, beat and the CLI all build their configuration 
 
 from __future__ import annotations
 
+import logging
+import math
 import os
 import secrets
 from collections.abc import Callable, Mapping
@@ -16,6 +18,7 @@ from typing import Any
 
 from flask import Flask, current_app
 from kombu.entity import Exchange, Queue
+from limits import parse_many
 
 from service.core.vocabulary import CHECKS_QUEUE, TRAINING_QUEUE, TaskName
 
@@ -58,6 +61,62 @@ def _float(name: str, raw: str) -> float:
 
 def _str(name: str, raw: str) -> str:
     return raw
+
+
+def _at_least(low: int) -> Callable[[str, str], int]:
+    """An integer parser that refuses values below ``low`` (a count of 0 attempts, a negative
+    number of proxies)."""
+
+    def parse(name: str, raw: str) -> int:
+        value = _int(name, raw)
+        if value < low:
+            raise SettingsError(f"{name} must be at least {low}, got {value}")
+        return value
+
+    return parse
+
+
+def _seconds(name: str, raw: str) -> float:
+    """A positive, finite number of seconds."""
+    value = _float(name, raw)
+    if not math.isfinite(value) or value <= 0:
+        raise SettingsError(f"{name} must be a positive number of seconds, got {raw!r}")
+    return value
+
+
+def _probability(name: str, raw: str) -> float:
+    value = _float(name, raw)
+    if not 0.0 <= value <= 1.0:
+        raise SettingsError(f"{name} must be a probability between 0 and 1, got {raw!r}")
+    return value
+
+
+def _rate(name: str, raw: str) -> str:
+    """A rate in the ``limits`` notation (``5 per minute``, ``10/hour``; several joined by ``;``),
+    checked here so that a typo stops the start instead of switching the limit off."""
+    try:
+        if not parse_many(raw):
+            raise ValueError(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be a rate such as '5 per minute', got {raw!r}") from exc
+    return raw
+
+
+def _single_rate(name: str, raw: str) -> str:
+    """One rate in the ``limits`` notation (the flood check counts against one window)."""
+    try:
+        if len(parse_many(raw)) != 1:
+            raise ValueError(raw)
+    except ValueError as exc:
+        raise SettingsError(f"{name} must be one rate such as '10 per hour', got {raw!r}") from exc
+    return raw
+
+
+def _log_level(name: str, raw: str) -> str:
+    level = raw.strip().upper()
+    if level not in logging.getLevelNamesMapping():
+        raise SettingsError(f"{name} must be a logging level (DEBUG, INFO, WARNING, ERROR), got {raw!r}")
+    return level
 
 
 def _list(name: str, raw: str) -> tuple[str, ...]:
@@ -129,63 +188,63 @@ class Settings:
     """``SECRET_KEY``; default generated once into ``<instance dir>/secret_key``."""
     allowed_origins: tuple[str, ...] = _setting("COMMENTQ_ALLOWED_ORIGINS", (), _list)
     """Origins (``https://blog.example``) allowed for CORS and as form-post redirect targets."""
-    rate_limit: str = _setting("COMMENTQ_RATE_LIMIT", "5 per minute", _str)
+    rate_limit: str = _setting("COMMENTQ_RATE_LIMIT", "5 per minute", _rate)
     """Stored submissions per client before ``429``, in the ``limits`` notation (count per period)."""
-    flood_limit: str = _setting("COMMENTQ_FLOOD_LIMIT", "10 per hour", _str)
+    flood_limit: str = _setting("COMMENTQ_FLOOD_LIMIT", "10 per hour", _single_rate)
     """Comments per IP address or email before the flood check holds, ``limits`` notation."""
-    trusted_proxies: int = _setting("COMMENTQ_TRUSTED_PROXIES", 0, _int)
+    trusted_proxies: int = _setting("COMMENTQ_TRUSTED_PROXIES", 0, _at_least(0))
     """How many proxies in front (a count) whose ``X-Forwarded-For`` is believed."""
-    max_content_length: int = _setting("COMMENTQ_MAX_CONTENT_LENGTH", form_post_bytes(MAX_BODY_CHARS), _int)
+    max_content_length: int = _setting("COMMENTQ_MAX_CONTENT_LENGTH", form_post_bytes(MAX_BODY_CHARS), _at_least(1))
     """Request body limit in bytes (``413`` beyond); by default :func:`form_post_bytes` of
     ``max_body_chars``."""
-    max_body_chars: int = _setting("COMMENTQ_MAX_BODY_CHARS", MAX_BODY_CHARS, _int)
+    max_body_chars: int = _setting("COMMENTQ_MAX_BODY_CHARS", MAX_BODY_CHARS, _at_least(1))
     """Longest comment accepted, in characters (code points) as typed."""
     thread_depth: int = _setting("COMMENTQ_THREAD_DEPTH", 5, _thread_depth)
     """WordPress's "thread comments N levels deep", in levels (2 to 20; WordPress offers 2 to 10):
     replies deeper are shown (and nested in the API) at this level, in time order, never dropped."""
-    links_hold: int = _setting("COMMENTQ_LINKS_HOLD", 2, _int)
+    links_hold: int = _setting("COMMENTQ_LINKS_HOLD", 2, _at_least(1))
     """Links in a comment (a count) from which it is held (WordPress's default)."""
     moderation_keys: tuple[str, ...] = _setting("COMMENTQ_MODERATION_KEYS", (), _list)
     """WordPress-style words that hold a comment."""
     disallowed_keys: tuple[str, ...] = _setting("COMMENTQ_DISALLOWED_KEYS", (), _list)
     """WordPress-style words that reject a comment."""
-    classifier_spam: float = _setting("COMMENTQ_CLASSIFIER_SPAM", 0.9, _float)
+    classifier_spam: float = _setting("COMMENTQ_CLASSIFIER_SPAM", 0.9, _probability)
     """Probability 0–1: P(spam) from which the classifier says spam (rejects with another signal);
     calibrated (docs/checks.md, issue 9)."""
-    classifier_hold: float = _setting("COMMENTQ_CLASSIFIER_HOLD", 0.65, _float)
+    classifier_hold: float = _setting("COMMENTQ_CLASSIFIER_HOLD", 0.65, _probability)
     """Probability 0–1: P(spam) from which the classifier holds; calibrated on leave-one-source-out
     and the validation video (docs/checks.md)."""
-    classifier_reject: float = _setting("COMMENTQ_CLASSIFIER_REJECT", 0.97, _float)
+    classifier_reject: float = _setting("COMMENTQ_CLASSIFIER_REJECT", 0.97, _probability)
     """Probability 0–1: P(spam) from which the classifier's spam rejects alone."""
-    classifier_ham: float = _setting("COMMENTQ_CLASSIFIER_HAM", 0.1, _float)
+    classifier_ham: float = _setting("COMMENTQ_CLASSIFIER_HAM", 0.1, _probability)
     """Probability 0–1: below this P(spam) the text is clearly ham (contradicts heuristic rules)."""
-    website_senders_hold: int = _setting("COMMENTQ_WEBSITE_SENDERS_HOLD", 3, _int)
+    website_senders_hold: int = _setting("COMMENTQ_WEBSITE_SENDERS_HOLD", 3, _at_least(1))
     """Other senders (a count) giving the same website within ``near_window`` that hold."""
     disallowed_list: bool = _setting("COMMENTQ_DISALLOWED_LIST", True, _bool)
     """Whether the community disallowed-keys list is on."""
-    retrain_every: int = _setting("COMMENTQ_RETRAIN_EVERY", 5, _int)
+    retrain_every: int = _setting("COMMENTQ_RETRAIN_EVERY", 5, _at_least(1))
     """New moderator labels (a count) after which the classifier is retrained."""
     blocked_domains: tuple[str, ...] = _setting("COMMENTQ_BLOCKED_DOMAINS", (), _domains)
     """Link domains (and their subdomains), lower-cased, that mark a comment spam."""
-    trusted_after: int = _setting("COMMENTQ_TRUSTED_AFTER", 1, _int)
+    trusted_after: int = _setting("COMMENTQ_TRUSTED_AFTER", 1, _at_least(0))
     """Published comments (a count) that make an author trusted."""
-    near_window: float = _setting("COMMENTQ_NEAR_WINDOW", 86_400.0, _float)
+    near_window: float = _setting("COMMENTQ_NEAR_WINDOW", 86_400.0, _seconds)
     """Seconds back that near-copies and shared websites are counted in (24 h)."""
-    near_hold: int = _setting("COMMENTQ_NEAR_HOLD", 2, _int)
+    near_hold: int = _setting("COMMENTQ_NEAR_HOLD", 2, _at_least(1))
     """Near-copies (a count) within ``near_window`` that hold a comment."""
-    sweep_after: float = _setting("COMMENTQ_SWEEP_AFTER", 60.0, _float)
+    sweep_after: float = _setting("COMMENTQ_SWEEP_AFTER", 60.0, _seconds)
     """Seconds a comment may stay received/checking before the outbox sweeper re-queues it."""
-    sweep_interval: float = _setting("COMMENTQ_SWEEP_INTERVAL", 30.0, _float)
+    sweep_interval: float = _setting("COMMENTQ_SWEEP_INTERVAL", 30.0, _seconds)
     """Seconds between two runs of the outbox sweeper."""
-    max_attempts: int = _setting("COMMENTQ_MAX_ATTEMPTS", 5, _int)
+    max_attempts: int = _setting("COMMENTQ_MAX_ATTEMPTS", 5, _at_least(1))
     """Check attempts (a count) before a comment is ``failed``."""
-    visibility_timeout: int = _setting("COMMENTQ_VISIBILITY_TIMEOUT", 300, _int)
+    visibility_timeout: int = _setting("COMMENTQ_VISIBILITY_TIMEOUT", 300, _at_least(1))
     """Seconds before Redis redelivers an unacknowledged task."""
-    checks_time_limit: float = _setting("COMMENTQ_CHECKS_TIME_LIMIT", 30.0, _float)
+    checks_time_limit: float = _setting("COMMENTQ_CHECKS_TIME_LIMIT", 30.0, _seconds)
     """Seconds one comment's checks may take (Celery's soft time limit); past it, it is held."""
-    ip_retention_days: int = _setting("COMMENTQ_IP_RETENTION_DAYS", 0, _int)
+    ip_retention_days: int = _setting("COMMENTQ_IP_RETENTION_DAYS", 0, _at_least(0))
     """Days after which beat forgets a decided comment's IP address and user agent; 0 keeps them."""
-    log_level: str = _setting("COMMENTQ_LOG_LEVEL", "INFO", _str)
+    log_level: str = _setting("COMMENTQ_LOG_LEVEL", "INFO", _log_level)
     """A ``logging`` level name."""
     log_json: bool = _setting("COMMENTQ_LOG_JSON", True, _bool)
     """Whether logs are JSON lines (else plain text)."""
@@ -303,7 +362,26 @@ def load(env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
         secret_key=env.get("SECRET_KEY") or _secret_key(instance_dir),
         **values,
     )
+    _check_thresholds(settings)
     return settings.with_overrides(**overrides) if overrides else settings
+
+
+_THRESHOLDS = (
+    ("classifier_ham", "COMMENTQ_CLASSIFIER_HAM"),
+    ("classifier_hold", "COMMENTQ_CLASSIFIER_HOLD"),
+    ("classifier_spam", "COMMENTQ_CLASSIFIER_SPAM"),
+    ("classifier_reject", "COMMENTQ_CLASSIFIER_REJECT"),
+)
+
+
+def _check_thresholds(settings: Settings) -> None:
+    """The classifier's thresholds rise: ham < hold <= spam <= reject (else a probability would be
+    both clear ham and a hold, or reject alone below where it says spam)."""
+    for (low, low_env), (high, high_env) in zip(_THRESHOLDS, _THRESHOLDS[1:], strict=False):
+        a, b = getattr(settings, low), getattr(settings, high)
+        if a > b or (low == "classifier_ham" and a == b):
+            relation = "below" if low == "classifier_ham" else "at most"
+            raise SettingsError(f"{low_env} ({a:g}) must be {relation} {high_env} ({b:g})")
 
 
 _EXTENSION = "settings"

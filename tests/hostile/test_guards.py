@@ -6,6 +6,7 @@ pages, and no commenter email or IP on any public endpoint."""
 from __future__ import annotations
 
 import inspect
+import logging
 import re
 import uuid
 from pathlib import Path
@@ -36,6 +37,19 @@ def test_rate_limit_per_ip_with_retry_after(rl_app: Flask) -> None:
     assert resp.get_json()["error"]
     # Another client is not affected.
     assert submit(rl_app, "198.51.100.2").status_code == 202
+
+
+def test_a_refused_client_is_not_named_in_the_logs(rl_app: Flask, caplog: pytest.LogCaptureFixture) -> None:
+    # flask-limiter logs each refusal with the client's key, its address ("ratelimit 3 per 1 minute
+    # (198.51.100.4) exceeded"); the README promises logs never carry an IP.
+    caplog.set_level(logging.INFO)
+    for _ in range(3):
+        assert submit(rl_app, "198.51.100.4").status_code == 202
+    assert submit(rl_app, "198.51.100.4").status_code == 429
+    refusals = [r.getMessage() for r in caplog.records if r.name == "flask-limiter"]
+    assert refusals, "flask-limiter logged nothing: the test would prove nothing"
+    assert not any("198.51.100" in line for line in refusals), refusals
+    assert not any("198.51.100" in r.getMessage() for r in caplog.records)
 
 
 def test_refused_submissions_do_not_count(rl_app: Flask) -> None:

@@ -154,3 +154,52 @@ def test_the_settings_import_no_worker_code():
         "assert b.PolicyConfig is p.PolicyConfig is service.core.settings.PolicyConfig"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+@pytest.mark.parametrize(
+    ("name", "raw"),
+    [
+        # Each of these used to start: the rate limit switched itself off (flask-limiter only logged
+        # that it could not parse it), the flood check then failed every comment, and a size limit
+        # of 0 answered every post 413.
+        ("COMMENTQ_RATE_LIMIT", "banana"),
+        ("COMMENTQ_RATE_LIMIT", "5 per fortnight"),
+        ("COMMENTQ_FLOOD_LIMIT", "banana"),
+        ("COMMENTQ_FLOOD_LIMIT", "10 per hour; 50 per day"),  # the flood check counts one window
+        ("COMMENTQ_CLASSIFIER_SPAM", "1.5"),
+        ("COMMENTQ_CLASSIFIER_HAM", "-0.1"),
+        ("COMMENTQ_CLASSIFIER_HOLD", "0.95"),  # above the spam threshold (0.9)
+        ("COMMENTQ_CLASSIFIER_REJECT", "0.5"),  # below it
+        ("COMMENTQ_SWEEP_AFTER", "nan"),
+        ("COMMENTQ_CHECKS_TIME_LIMIT", "0"),
+        ("COMMENTQ_NEAR_WINDOW", "inf"),
+        ("COMMENTQ_MAX_ATTEMPTS", "0"),
+        ("COMMENTQ_MAX_ATTEMPTS", "-1"),
+        ("COMMENTQ_TRUSTED_PROXIES", "-1"),
+        ("COMMENTQ_MAX_CONTENT_LENGTH", "0"),  # every post would answer 413
+        ("COMMENTQ_MAX_BODY_CHARS", "0"),
+        ("COMMENTQ_RETRAIN_EVERY", "0"),
+        ("COMMENTQ_IP_RETENTION_DAYS", "-3"),
+        ("COMMENTQ_LOG_LEVEL", "LOUD"),
+    ],
+)
+def test_a_value_out_of_its_range_stops_the_start_naming_the_variable(tmp_path, name: str, raw: str):
+    with pytest.raises(SettingsError, match=name):
+        load({"COMMENTQ_INSTANCE_DIR": str(tmp_path), "SECRET_KEY": "k", name: raw})
+
+
+@pytest.mark.parametrize(
+    ("name", "raw", "field", "value"),
+    [
+        ("COMMENTQ_RATE_LIMIT", "5 per minute; 100 per day", "rate_limit", "5 per minute; 100 per day"),
+        ("COMMENTQ_RATE_LIMIT", "10/hour", "rate_limit", "10/hour"),
+        ("COMMENTQ_FLOOD_LIMIT", "3 per 10 minutes", "flood_limit", "3 per 10 minutes"),
+        ("COMMENTQ_CLASSIFIER_HOLD", "0.9", "classifier_hold", 0.9),  # equal to spam: allowed
+        ("COMMENTQ_TRUSTED_PROXIES", "0", "trusted_proxies", 0),
+        ("COMMENTQ_IP_RETENTION_DAYS", "0", "ip_retention_days", 0),
+        ("COMMENTQ_LOG_LEVEL", "debug", "log_level", "DEBUG"),
+    ],
+)
+def test_values_at_the_edge_of_their_range_are_taken(tmp_path, name: str, raw: str, field: str, value: object):
+    s = load({"COMMENTQ_INSTANCE_DIR": str(tmp_path), "SECRET_KEY": "k", name: raw})
+    assert getattr(s, field) == value

@@ -3,10 +3,11 @@
 ``moderator`` example, with the shipped model's calibration; ``commentq spam evaluate --learn``
 replays the same code path offline).
 
-The moderation API calls ``app.extensions["on_labelled"]`` after each such decision; that hook
-only counts the new labelled examples and, once ``retrain_every`` have piled up, queues the
-``workers.tasks.retrain_classifier`` task by name — training never runs in a web request. Beat
-also queues the task periodically, so fewer decisions are learned from too. The task stores the
+A moderator's decision (``service.core.decisions.apply_decision``) then calls
+``service.core.queue.enqueue_retrain_if_due``, which only counts the new labelled examples and, once
+``retrain_every`` have piled up, queues ``TaskName.RETRAIN_CLASSIFIER`` by name — training never
+runs in a web request. Beat also queues the task periodically, so fewer decisions are learned from
+too. The task stores the
 new model in ``spam_models``; every worker picks it up within seconds (see checks/classifier.py).
 """
 
@@ -27,7 +28,7 @@ log = logging.getLogger("commentq.learning")
 __all__ = ["latest_model", "new_examples", "queue_retrain_if_due", "retrain"]
 
 
-# The store owns these queries; the web's on_labelled hook (service.core.queue) uses them too.
+# The store owns these queries; ``enqueue_retrain_if_due`` (service.core.queue) uses them too.
 latest_model = latest_spam_model
 new_examples = unlearned_examples
 queue_retrain_if_due = enqueue_retrain_if_due
