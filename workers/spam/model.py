@@ -20,6 +20,7 @@ import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from operator import mul
 from pathlib import Path
 from typing import Any
 
@@ -120,10 +121,13 @@ class Model:
             feats = ANALYZERS[kind](pre)
             if keep is not None:
                 keep[kind] = feats
-            known = [table[f] for f in feats if f in table]  # (idf, weight) of each n-gram the model has
-            dot = sum(idf * weight for idf, weight in known)
-            norm = sum(idf for idf, _ in known) if self.norm == "l1" else math.sqrt(sum(idf * idf for idf, _ in known))
-            if norm > 0.0:  # else the row is all zeros and adds nothing
+            known = list(filter(None, map(table.get, feats)))  # the (idf, weight) of each n-gram it has
+            if not known:  # the row is all zeros and adds nothing
+                continue
+            idfs, weights = zip(*known, strict=True)
+            dot = sum(map(mul, idfs, weights))
+            norm = sum(idfs) if self.norm == "l1" else math.sqrt(sum(map(mul, idfs, idfs)))
+            if norm > 0.0:
                 z += dot / norm
         if z >= 0:
             return 1.0 / (1.0 + math.exp(-z))
