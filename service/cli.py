@@ -204,9 +204,10 @@ def privacy_forget_ips(days: int | None) -> None:
     """Clear the IP address and user agent of decided comments older than the retention period."""
     from service.core.privacy import forget_addresses
 
-    days = current_settings().ip_retention_days if days is None else days
-    if days <= 0:
-        raise click.ClickException("no retention period: pass --older-than DAYS or set COMMENTQ_IP_RETENTION_DAYS")
+    if days is None:
+        days = current_settings().ip_retention_days
+        if days <= 0:  # the setting's 0 means "keep them"; an explicit --older-than 0 means "all decided"
+            raise click.ClickException("no retention period: pass --older-than DAYS or set COMMENTQ_IP_RETENTION_DAYS")
     with get_db().session() as session:
         n = forget_addresses(session, days)
     click.echo(f"forgot the IP address of {n} comment(s) older than {days} days")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -48,9 +49,19 @@ def _lower_priority() -> None:
     os.nice(10)
 
 
+def _port_taken(host: str, port: int) -> bool:
+    """Whether something already listens on ``host:port`` (checked before anything starts, so a
+    second ``commentq run`` says so instead of printing a token and then failing to bind)."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.settimeout(1.0)
+        return probe.connect_ex((host, port)) == 0
+
+
 def run_all(host: str, port: int, worker_count: int) -> int:
     env = dict(os.environ)
     settings = load(env)
+    if _port_taken(host, port):
+        raise click.ClickException(f"{host}:{port} is already in use: stop what listens there or pass --port")
     redis = None
     if not env.get("REDIS_URL") and not env.get("CELERY_BROKER_URL"):
         redis = EmbeddedRedis(settings.instance_dir / "redis").start()

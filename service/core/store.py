@@ -445,7 +445,7 @@ def published_threads(session: Session, article: Article, page: int, per_page: i
     by_id = {c.id: c for c in rows}
     # Every comment's stored parent, published or not, to walk past unpublished ones.
     stored_parent: dict[str, str | None] = dict(
-        session.execute(select(Comment.id, Comment.parent_id).where(Comment.article_id == article.id)).tuples().all()
+        session.execute(select(Comment.id, Comment.parent_id).where(Comment.article_id == article.id)).all()
     )
 
     def visible_parent(c: Comment) -> str | None:

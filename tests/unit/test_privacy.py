@@ -89,6 +89,15 @@ def test_old_addresses_of_decided_comments_are_forgotten(unit_app, runner, comme
         assert forget_addresses(session, 30) == 0  # a second run changes nothing
 
 
+def test_older_than_zero_forgets_every_decided_comment_now(unit_app, runner, comments):
+    # --help promises x>=0; 0 is an operator's "forget them all now" (held comments still keep theirs).
+    result = runner.invoke(args=["privacy", "forget-ips", "--older-than", "0"])
+    assert result.exit_code == 0 and "older than 0 days" in result.output, result.output
+    with unit_app.extensions["db"].session() as session:
+        ips = {k: session.get(Comment, cid).ip for k, cid in comments.items()}
+    assert ips["ann1"] is None and ips["ann2"] == "203.0.113.7"  # published forgotten; held kept
+
+
 def test_retention_is_off_by_default_and_scheduled_when_set(unit_app, runner):
     from service.core.settings import load
 
