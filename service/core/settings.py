@@ -85,9 +85,10 @@ def _seconds(name: str, raw: str) -> float:
 
 
 def _probability(name: str, raw: str) -> float:
+    """A probability threshold: 0 to 1, or above 1 to switch that verdict off (no P(spam) reaches it)."""
     value = _float(name, raw)
-    if not 0.0 <= value <= 1.0:
-        raise SettingsError(f"{name} must be a probability between 0 and 1, got {raw!r}")
+    if not math.isfinite(value) or value < 0.0:
+        raise SettingsError(f"{name} must be a probability between 0 and 1 (above 1: never), got {raw!r}")
     return value
 
 
@@ -376,9 +377,12 @@ _THRESHOLDS = (
 
 def _check_thresholds(settings: Settings) -> None:
     """The classifier's thresholds rise: ham < hold <= spam <= reject (else a probability would be
-    both clear ham and a hold, or reject alone below where it says spam)."""
+    both clear ham and a hold, or hold could never happen below spam). A threshold above 1 is
+    switched off, and nothing above it is compared with it."""
     for (low, low_env), (high, high_env) in zip(_THRESHOLDS, _THRESHOLDS[1:], strict=False):
         a, b = getattr(settings, low), getattr(settings, high)
+        if a > 1.0:
+            continue
         if a > b or (low == "classifier_ham" and a == b):
             relation = "below" if low == "classifier_ham" else "at most"
             raise SettingsError(f"{low_env} ({a:g}) must be {relation} {high_env} ({b:g})")

@@ -166,7 +166,8 @@ def test_the_settings_import_no_worker_code():
         ("COMMENTQ_RATE_LIMIT", "5 per fortnight"),
         ("COMMENTQ_FLOOD_LIMIT", "banana"),
         ("COMMENTQ_FLOOD_LIMIT", "10 per hour; 50 per day"),  # the flood check counts one window
-        ("COMMENTQ_CLASSIFIER_SPAM", "1.5"),
+        ("COMMENTQ_CLASSIFIER_SPAM", "-0.5"),
+        ("COMMENTQ_CLASSIFIER_SPAM", "nan"),
         ("COMMENTQ_CLASSIFIER_HAM", "-0.1"),
         ("COMMENTQ_CLASSIFIER_HOLD", "0.95"),  # above the spam threshold (0.9)
         ("COMMENTQ_CLASSIFIER_REJECT", "0.5"),  # below it
@@ -195,6 +196,7 @@ def test_a_value_out_of_its_range_stops_the_start_naming_the_variable(tmp_path, 
         ("COMMENTQ_RATE_LIMIT", "10/hour", "rate_limit", "10/hour"),
         ("COMMENTQ_FLOOD_LIMIT", "3 per 10 minutes", "flood_limit", "3 per 10 minutes"),
         ("COMMENTQ_CLASSIFIER_HOLD", "0.9", "classifier_hold", 0.9),  # equal to spam: allowed
+        ("COMMENTQ_CLASSIFIER_SPAM", "1.01", "classifier_spam", 1.01),  # above 1: spam switched off
         ("COMMENTQ_TRUSTED_PROXIES", "0", "trusted_proxies", 0),
         ("COMMENTQ_IP_RETENTION_DAYS", "0", "ip_retention_days", 0),
         ("COMMENTQ_LOG_LEVEL", "debug", "log_level", "DEBUG"),
