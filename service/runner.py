@@ -57,6 +57,16 @@ def _port_taken(host: str, port: int) -> bool:
         return probe.connect_ex((host, port)) == 0
 
 
+def _celery(*args: str) -> list[str]:
+    """``celery -A workers <args>`` with this interpreter, at INFO."""
+    return [sys.executable, "-m", "celery", "-A", "workers", *args, "--loglevel", "INFO"]
+
+
+def _celery_worker(queue: str, concurrency: int, hostname: str) -> list[str]:
+    """A Celery worker consuming only ``queue``."""
+    return _celery("worker", "-Q", queue, "--concurrency", str(concurrency), "--hostname", hostname)
+
+
 def run_all(host: str, port: int, worker_count: int) -> int:
     env = dict(os.environ)
     settings = load(env)
@@ -71,69 +81,14 @@ def run_all(host: str, port: int, worker_count: int) -> int:
     # The same instance dir for every process, so they share the SQLite file and the secret key.
     token = _prepare(env)
     py = sys.executable
+    web = ["--bind", f"{host}:{port}", "--workers", "2", "--threads", "4", "--access-logfile", "-"]
     commands = {
-        "web": [
-            py,
-            "-m",
-            "gunicorn",
-            "--config",
-            "python:service.gunicorn_conf",
-            "--bind",
-            f"{host}:{port}",
-            "--workers",
-            "2",
-            "--threads",
-            "4",
-            "--access-logfile",
-            "-",
-            "service:create_app()",
-        ],
-        "worker": [
-            py,
-            "-m",
-            "celery",
-            "-A",
-            "workers",
-            "worker",
-            "--loglevel",
-            "INFO",
-            "-Q",
-            CHECKS_QUEUE,
-            "--concurrency",
-            str(worker_count),
-            "--hostname",
-            f"worker-{port}@%h",
-        ],
+        "web": [py, "-m", "gunicorn", "--config", "python:service.gunicorn_conf", *web, "service:create_app()"],
+        "worker": _celery_worker(CHECKS_QUEUE, worker_count, f"worker-{port}@%h"),
         # Retraining on its own process at a lower CPU priority: a moderator's tenth decision must
         # not delay readers' comments (a retrain takes tens of seconds on two cores).
-        "trainer": [
-            py,
-            "-m",
-            "celery",
-            "-A",
-            "workers",
-            "worker",
-            "--loglevel",
-            "INFO",
-            "-Q",
-            TRAINING_QUEUE,
-            "--concurrency",
-            "1",
-            "--hostname",
-            f"trainer-{port}@%h",
-        ],
-        "beat": [
-            py,
-            "-m",
-            "celery",
-            "-A",
-            "workers",
-            "beat",
-            "--loglevel",
-            "INFO",
-            "--schedule",
-            str(settings.instance_dir / "celerybeat-schedule"),
-        ],
+        "trainer": _celery_worker(TRAINING_QUEUE, 1, f"trainer-{port}@%h"),
+        "beat": _celery("beat", "--schedule", str(settings.instance_dir / "celerybeat-schedule")),
     }
     procs: dict[str, subprocess.Popen[bytes]] = {}
     for name, cmd in commands.items():

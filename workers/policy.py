@@ -44,6 +44,17 @@ def _join(verdicts: list[Verdict]) -> tuple[str, str]:
     return "; ".join(f"{v.check}: {v.reason}" for v in verdicts), ",".join(v.check for v in verdicts)
 
 
+def _reject(grounds: list[Verdict], model: Verdict | None) -> Decision:
+    """Reject on ``grounds``, unless the classifier finds the text clearly ham: then the rules and
+    the model disagree, and a moderator decides (held, with both reasons)."""
+    reason, by = _join(grounds)
+    if model is not None and CLEAR_HAM in model.tags:
+        return Decision(
+            Status.HELD, f"{reason} (held, not rejected: the classifier finds it clearly ham, {model.reason})", by
+        )
+    return Decision(Status.REJECTED, reason, by)
+
+
 def _evidence(v: Verdict) -> bool:
     return v.verdict == HOLD and v.check != CLASSIFIER and (EVIDENCE in v.tags or v.check in CORROBORATING)
 
@@ -60,16 +71,8 @@ class Policy:
         if specific:
             return Decision(Status.REJECTED, *_join(specific))
         model = next((v for v in verdicts if v.check == CLASSIFIER), None)
-        clear_ham = model is not None and CLEAR_HAM in model.tags
         if rule_spam:
-            reason, by = _join(rule_spam)
-            if clear_ham and model is not None:
-                return Decision(
-                    Status.HELD,
-                    f"{reason} (held, not rejected: the classifier finds it clearly ham, {model.reason})",
-                    by,
-                )
-            return Decision(Status.REJECTED, reason, by)
+            return _reject(rule_spam, model)
         trusted = [v for v in verdicts if v.verdict == PASS and "trusted-author" in v.tags]
         holds = [v for v in verdicts if v.verdict == HOLD and v.check != CLASSIFIER and WEAK not in v.tags]
         weak = [v for v in verdicts if v.verdict == HOLD and v.check != CLASSIFIER and WEAK in v.tags]
@@ -90,14 +93,7 @@ class Policy:
             # Two independent signals agree: two different rules, or a rule and the model.
             agreeing = evidence + ([model] if model is not None and model.verdict == HOLD else [])
             if len({v.check for v in agreeing}) >= 2:
-                reason, by = _join(agreeing)
-                if clear_ham and model is not None:
-                    return Decision(
-                        Status.HELD,
-                        f"{reason} (held, not rejected: the classifier finds it clearly ham, {model.reason})",
-                        by,
-                    )
-                return Decision(Status.REJECTED, reason, by)
+                return _reject(agreeing, model)
         if model is not None and model.verdict == HOLD and not (trusted and not holds):
             holds.append(model)
         if holds:

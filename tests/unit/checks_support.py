@@ -47,3 +47,22 @@ def remember(history: MemoryHistory, s: Submission, status: str = "published") -
         status=status,
         parent_id=s.parent_id,
     )
+
+
+# What CONTRACT.md's "Spam corpus format" says `commentq spam evaluate` prints (written out here, not
+# read from the code under test).
+CONTRACT_FIGURES = (
+    "rows",
+    "spam",
+    "ham",
+    "spam_published",
+    "spam_held",
+    "spam_rejected",
+    "ham_published",
+    "ham_held",
+    "ham_rejected",
+    "precision",
+    "recall",
+    "f1",
+    "false_positive_rate",
+)

@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from service.cli import spam
+from tests.unit.checks_support import CONTRACT_FIGURES
 from workers.checks.base import PASS, CheckContext, Submission, Verdict
 from workers.spam import model as spam_model
 from workers.spam import training
@@ -339,21 +340,7 @@ def test_learn_keeps_the_contract_figures(tmp_path: Path):
         header=["CONTENT", "CLASS"],
     )
     result = evaluate(read_rows(path), learn=True, retrain_every=1, slices=2, corpus=[corpus])
-    for key in (
-        "rows",
-        "spam",
-        "ham",
-        "spam_published",
-        "spam_held",
-        "spam_rejected",
-        "ham_published",
-        "ham_held",
-        "ham_rejected",
-        "precision",
-        "recall",
-        "f1",
-        "false_positive_rate",
-    ):
+    for key in CONTRACT_FIGURES:
         assert key in result and key in result["learning"]["curve"][0]
     assert result["rows"] == 4 and len(result["learning"]["curve"]) == 2
 
