@@ -1,6 +1,6 @@
 """Every Celery task, each a thin shell around ``service.core`` or the checks, and each safe to run
 twice: check a comment, sweep the outbox, retrain the classifier, deliver and sweep moderator
-notifications, forget old IP addresses. Names come from ``service.core.queue.TaskName``."""
+notifications, forget old IP addresses. Names come from ``service.core.vocabulary.TaskName``."""
 
 from __future__ import annotations
 
@@ -17,8 +17,9 @@ from service.core import notifications, privacy
 from service.core.celery_app import current_celery
 from service.core.db import get_session
 from service.core.logs import comment_id_var, request_id_var
-from service.core.queue import TaskName, enqueue_comment
+from service.core.queue import enqueue_comment
 from service.core.settings import current_settings
+from service.core.vocabulary import TaskName
 from workers import checking
 from workers.checks.base import Verdict
 from workers.pipeline import Pipeline

@@ -20,9 +20,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-# Re-exported (``from service.core.models import Status`` keeps working); it lives with the rest of
-# the vocabulary.
-from service.core.vocabulary import Status as Status
+from service.core.vocabulary import Status
 
 
 def utcnow() -> datetime:

@@ -12,7 +12,7 @@ from service.core.settings import current_settings
 from service.core.store import unlearned_examples
 from service.core.vocabulary import TaskName
 
-__all__ = ["TaskName", "broker_ok", "enqueue_comment", "enqueue_failed", "enqueue_retrain_if_due", "queue_depth"]
+__all__ = ["broker_ok", "enqueue_comment", "enqueue_failed", "enqueue_retrain_if_due", "queue_depth"]
 
 log = logging.getLogger("commentq.queue")
 

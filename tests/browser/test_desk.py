@@ -7,7 +7,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from service.core.models import Comment, Status
+from service.core.models import Comment
+from service.core.vocabulary import Status
 from tests.conftest import wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]

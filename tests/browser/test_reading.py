@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from service.core import store
-from service.core.models import Status
+from service.core.vocabulary import Status
 from tests.browser.test_desk import _sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]

@@ -20,7 +20,8 @@ from sqlalchemy import func, select
 
 from service import create_app
 from service.core import store
-from service.core.models import Article, AuditEvent, Comment, Status
+from service.core.models import Article, AuditEvent, Comment
+from service.core.vocabulary import Status
 from tests.conftest import make_stack
 from tests.support import Stack
 

@@ -22,8 +22,8 @@ import pytest
 from sqlalchemy import select
 
 from service import create_app
-from service.core.models import Article, AuditEvent, Comment, Status
-from service.core.vocabulary import IN_FLIGHT
+from service.core.models import Article, AuditEvent, Comment
+from service.core.vocabulary import IN_FLIGHT, Status
 from tests.chaos.conftest import FINAL, Load, ledger, new_article, send_comments
 from tests.conftest import wait_for
 from tests.support import Stack, postgres_admin_url

@@ -17,7 +17,8 @@ from sqlalchemy import func, select
 
 from service import create_app
 from service.core import store
-from service.core.models import Article, AuditEvent, Comment, Status
+from service.core.models import Article, AuditEvent, Comment
+from service.core.vocabulary import Status
 from tests.chaos.conftest import new_article
 
 pytestmark = [pytest.mark.chaos, pytest.mark.timeout(240)]

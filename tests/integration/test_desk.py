@@ -10,9 +10,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from service.core import store
-from service.core.models import AuditEvent, Comment, Status
+from service.core.models import AuditEvent, Comment
 from service.core.moderators import create_moderator
-from service.core.vocabulary import IN_FLIGHT
+from service.core.vocabulary import IN_FLIGHT, Status
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 

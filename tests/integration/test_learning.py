@@ -17,9 +17,9 @@ from sqlalchemy import select
 from service import create_app
 from service.core import store
 from service.core.models import LabelledExample, SpamModel
+from service.core.store import latest_spam_model
 from tests.conftest import BACKENDS, make_stack, wait_for
 from tests.support import Stack
-from workers.spam.learning import latest_model
 from workers.spam.model import shipped_model
 
 pytestmark = pytest.mark.integration
@@ -160,7 +160,7 @@ def test_decisions_retrain_the_classifier_and_workers_use_it(own, token):
 
     def latest() -> SpamModel | None:
         with app.extensions["db"].session() as session:
-            return latest_model(session)
+            return latest_spam_model(session)
 
     # The hook queued a retrain; the worker stores a model that includes this decision.
     model = wait_for(

@@ -17,10 +17,10 @@ from sqlalchemy import select
 
 from service import create_app
 from service.core import store
-from service.core.models import Comment, Notification, Status, utcnow
+from service.core.models import Comment, Notification, utcnow
 from service.core.notifications import SIGNATURE_HEADER, verify
 from service.core.queue import enqueue_comment
-from service.core.vocabulary import IN_FLIGHT
+from service.core.vocabulary import IN_FLIGHT, Status
 from service.embedded_redis import free_port
 from tests.conftest import make_stack, wait_for
 

@@ -9,7 +9,8 @@ import time
 import pytest
 from sqlalchemy import select
 
-from service.core.models import AuditEvent, Comment, Status
+from service.core.models import AuditEvent, Comment
+from service.core.vocabulary import Status
 from service.embedded_redis import free_port
 from tests.conftest import wait_for
 from tests.support import Http

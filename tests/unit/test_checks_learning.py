@@ -12,14 +12,16 @@ from click.testing import CliRunner
 from flask import Flask
 
 from service.cli import spam
-from service.core.models import Article, Comment, LabelledExample, SpamModel, Status, utcnow
-from service.core.vocabulary import CHECKS_QUEUE, TRAINING_QUEUE, TaskName
+from service.core.models import Article, Comment, LabelledExample, SpamModel, utcnow
+from service.core.queue import enqueue_retrain_if_due
+from service.core.store import latest_spam_model, unlearned_examples
+from service.core.vocabulary import CHECKS_QUEUE, TRAINING_QUEUE, Status, TaskName
 from tests.unit.checks_support import CONTRACT_FIGURES, ctx, sub
 from workers.checks.classifier import Classifier, ModelCache
 from workers.checks.history import DbHistory
 from workers.checks.text import shingles_of
 from workers.spam import model as spam_model
-from workers.spam.learning import new_examples, queue_retrain_if_due, retrain
+from workers.spam.learning import retrain
 
 PITCH = "Discover quantum crystal healing sessions, book your aura reading with Madame Zora today"
 
@@ -47,11 +49,11 @@ def test_retrain_stores_a_model_the_classifier_check_loads(unit_app: Flask):
         bad = _comment(session, art, PITCH, Status.REJECTED, ip="203.0.113.4", url="https://zora.example/")
         session.add(LabelledExample(comment_id=bad.id, author="Z", text=PITCH, label=1, source="moderator:m"))
         session.commit()
-        assert new_examples(session) == 1
+        assert unlearned_examples(session) == 1
         row = retrain(session)
         assert row is not None and row.examples == 1 and row.last_example_id >= 1
         assert retrain(session) is None  # nothing new
-        assert new_examples(session) == 0
+        assert unlearned_examples(session) == 0
 
         history = DbHistory(session)
         assert history.latest_model_id() == row.id
@@ -98,11 +100,11 @@ def test_a_labelled_decision_queues_a_retrain_only_when_enough_examples_exist(un
         for n in range(4):
             session.add(LabelledExample(text=f"t{n}", label=n % 2, source="moderator:m"))
         session.commit()
-        assert queue_retrain_if_due() is False  # 4 < retrain_every (5)
+        assert enqueue_retrain_if_due() is False  # 4 < retrain_every (5)
         assert _queued_tasks(unit_app) == []
         session.add(LabelledExample(text="t5", label=1, source="moderator:m"))
         session.commit()
-        assert queue_retrain_if_due() is True
+        assert enqueue_retrain_if_due() is True
         assert _queued_tasks(unit_app) == ["workers.tasks.retrain_classifier"]
         assert TaskName.RETRAIN_CLASSIFIER not in _queued_tasks(
             unit_app, CHECKS_QUEUE
@@ -183,9 +185,8 @@ def test_a_stale_retrain_committed_last_does_not_replace_a_newer_model(unit_app:
         stale = SpamModel(version="stale", blob=b"y", examples=1, last_example_id=1)
         session.add(stale)
         session.commit()
-        from workers.spam.learning import latest_model
 
-        assert latest_model(session).version == "newer"
+        assert latest_spam_model(session).version == "newer"
         assert DbHistory(session).latest_model_id() == newer.id
         # Nothing newer than the newest model: a retrain stores nothing.
         assert retrain(session, min_new=0) is None

@@ -13,7 +13,8 @@ import pytest
 from flask import Flask
 from sqlalchemy.orm import Session
 
-from service.core.models import Article, Comment, LabelledExample, Status, utcnow
+from service.core.models import Article, Comment, LabelledExample, utcnow
+from service.core.vocabulary import Status
 from workers.checks.history import IP_SENDERS_COUNTED, DbHistory, History, MemoryHistory, Standing
 from workers.checks.sites import website_domain, website_identity
 from workers.checks.text import content_hash, shingles_of

@@ -9,8 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from service.core import store
-from service.core.models import AuditEvent, Comment, LabelledExample, Status, utcnow
+from service.core.models import AuditEvent, Comment, LabelledExample, utcnow
 from service.core.privacy import ERASED_AUTHOR, ERASED_EMAIL, forget_addresses
+from service.core.vocabulary import Status
 
 ANN = "Ann.Reader@Example.org"
 

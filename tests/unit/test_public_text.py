@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 
 from service.core import store
-from service.core.models import Comment, Status
+from service.core.models import Comment
 from service.core.render import ALLOWED_MARKUP_TEXT
+from service.core.vocabulary import Status
 
 
 @pytest.fixture

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from service.core.models import Article, Comment, LabelledExample, Status
+from service.core.models import Article, Comment, LabelledExample
+from service.core.vocabulary import Status
 from workers.spam import model as spam_model
 from workers.spam import training
 

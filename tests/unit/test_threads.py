@@ -9,8 +9,9 @@ from datetime import timedelta
 import pytest
 
 from service.core import store
-from service.core.models import Comment, Status
+from service.core.models import Comment
 from service.core.settings import load
+from service.core.vocabulary import Status
 
 
 def add(session, article, body, parent=None, when=None):

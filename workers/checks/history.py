@@ -21,7 +21,7 @@ from itertools import islice
 from sqlalchemy.orm import Session
 
 from service.core import store
-from service.core.models import Status
+from service.core.vocabulary import Status
 from workers.checks.sites import website_domain, website_identity
 from workers.checks.text import shingles_of, similar
 

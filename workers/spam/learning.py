@@ -20,18 +20,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from service.core.models import LabelledExample, SpamModel
-from service.core.queue import enqueue_retrain_if_due
 from service.core.store import latest_spam_model, unlearned_examples
 from workers.spam.training import retrain_with
 
 log = logging.getLogger("commentq.learning")
-__all__ = ["latest_model", "new_examples", "queue_retrain_if_due", "retrain"]
-
-
-# The store owns these queries; ``enqueue_retrain_if_due`` (service.core.queue) uses them too.
-latest_model = latest_spam_model
-new_examples = unlearned_examples
-queue_retrain_if_due = enqueue_retrain_if_due
 
 
 def labelled(session: Session) -> tuple[list[str], list[int], int]:
@@ -47,11 +39,11 @@ def labelled(session: Session) -> tuple[list[str], list[int], int]:
 def retrain(session: Session, *, min_new: int = 1) -> SpamModel | None:
     """Train on the shipped corpus plus moderators' decisions; store and return the new model, or
     None when there is nothing new (or another worker stored the same model first)."""
-    if new_examples(session) < min_new:
+    if unlearned_examples(session) < min_new:
         return None
     texts, labels, last_id = labelled(session)
     model = retrain_with(texts, labels, last_example_id=last_id)
-    newest = latest_model(session)
+    newest = latest_spam_model(session)
     if newest is not None and newest.last_example_id >= last_id:
         return None  # a concurrent retrain already stored a model at least this recent
     row = SpamModel(version=model.version, blob=model.to_bytes(), examples=len(texts), last_example_id=last_id)
