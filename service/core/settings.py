@@ -15,6 +15,7 @@ from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask, current_app
 from kombu.entity import Exchange, Queue
@@ -136,8 +137,28 @@ def _thread_depth(name: str, raw: str) -> int:
     return depth
 
 
+def _url(*schemes: str) -> Callable[[str, str], str]:
+    """A URL parser: one of ``schemes``, a host, a valid port. The error never repeats the value
+    (a webhook or SMTP URL may carry a password)."""
+
+    def parse(name: str, raw: str) -> str:
+        try:
+            parts = urlsplit(raw.strip())
+            _ = parts.port  # reading it validates it (ValueError when out of range)
+        except ValueError as exc:
+            raise SettingsError(f"{name} is not a valid URL") from exc
+        if parts.scheme.lower() not in schemes or not parts.hostname:
+            raise SettingsError(f"{name} must be a {' or '.join(s + '://' for s in schemes)} URL with a host")
+        return raw.strip()
+
+    return parse
+
+
+_http_url = _url("http", "https")
+
+
 def _base_url(name: str, raw: str) -> str | None:
-    return raw.rstrip("/") or None
+    return _http_url(name, raw).rstrip("/") or None
 
 
 def _setting(env: str, default: Any, parse: Callable[[str, str], Any], *, secret: bool = False) -> Any:
@@ -249,11 +270,11 @@ class Settings:
     """A ``logging`` level name."""
     log_json: bool = _setting("COMMENTQ_LOG_JSON", True, _bool)
     """Whether logs are JSON lines (else plain text)."""
-    webhook_url: str | None = _setting("COMMENTQ_WEBHOOK_URL", None, _str)
+    webhook_url: str | None = _setting("COMMENTQ_WEBHOOK_URL", None, _http_url)
     """Where a ``comment.held`` event is POSTed; None: no webhook."""
     webhook_secret: str | None = _setting("COMMENTQ_WEBHOOK_SECRET", None, _str, secret=True)
     """Key of the webhook's HMAC-SHA256 signature; None: unsigned."""
-    smtp_url: str | None = _setting("COMMENTQ_SMTP_URL", None, _str, secret=True)
+    smtp_url: str | None = _setting("COMMENTQ_SMTP_URL", None, _url("smtp", "smtp+starttls", "smtps"), secret=True)
     """``smtp://``, ``smtp+starttls://`` or ``smtps://`` server for the held-comment email."""
     notify_email: str | None = _setting("COMMENTQ_NOTIFY_EMAIL", None, _str)
     """Who gets the held-comment email."""

@@ -205,3 +205,37 @@ def test_a_value_out_of_its_range_stops_the_start_naming_the_variable(tmp_path, 
 def test_values_at_the_edge_of_their_range_are_taken(tmp_path, name: str, raw: str, field: str, value: object):
     s = load({"COMMENTQ_INSTANCE_DIR": str(tmp_path), "SECRET_KEY": "k", name: raw})
     assert getattr(s, field) == value
+
+
+@pytest.mark.parametrize(
+    ("name", "raw"),
+    [
+        # Accepted before and failing only when a held comment's notification was sent (8 retries).
+        ("COMMENTQ_WEBHOOK_URL", "ftp://hooks.example.org/x"),
+        ("COMMENTQ_WEBHOOK_URL", "hooks.example.org/x"),
+        ("COMMENTQ_WEBHOOK_URL", "https://"),
+        ("COMMENTQ_WEBHOOK_URL", "https://hooks.example.org:99999/x"),
+        ("COMMENTQ_SMTP_URL", "https://mail.example.org"),
+        ("COMMENTQ_SMTP_URL", "smtp://user:s3cret@:25"),
+        ("COMMENTQ_PUBLIC_URL", "comments.example.org"),
+        ("COMMENTQ_PUBLIC_URL", "javascript:alert(1)"),
+    ],
+)
+def test_a_url_setting_that_cannot_work_stops_the_start(tmp_path, name: str, raw: str):
+    with pytest.raises(SettingsError, match=name) as err:
+        load({"COMMENTQ_INSTANCE_DIR": str(tmp_path), "SECRET_KEY": "k", name: raw})
+    assert "s3cret" not in str(err.value)  # a URL may carry a password: never repeated
+
+
+@pytest.mark.parametrize(
+    ("name", "raw", "field", "value"),
+    [
+        ("COMMENTQ_WEBHOOK_URL", "http://127.0.0.1:8080/hook", "webhook_url", "http://127.0.0.1:8080/hook"),
+        ("COMMENTQ_SMTP_URL", "smtp+starttls://u:p@mail.example.org?from=a@b.c", "smtp_url", None),
+        ("COMMENTQ_SMTP_URL", "smtps://mail.example.org", "smtp_url", "smtps://mail.example.org"),
+        ("COMMENTQ_PUBLIC_URL", "https://comments.example.org/", "public_url", "https://comments.example.org"),
+    ],
+)
+def test_url_settings_that_work_are_taken(tmp_path, name: str, raw: str, field: str, value: object):
+    s = load({"COMMENTQ_INSTANCE_DIR": str(tmp_path), "SECRET_KEY": "k", name: raw})
+    assert getattr(s, field) == (raw if value is None else value)
