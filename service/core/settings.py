@@ -157,6 +157,18 @@ def _url(*schemes: str) -> Callable[[str, str], str]:
 _http_url = _url("http", "https")
 
 
+def _origins(name: str, raw: str) -> tuple[str, ...]:
+    """Origins as browsers send them (``https://blog.example``, ``http://localhost:8080``): compared
+    with the ``Origin`` header and written into the CSP, so anything else (no scheme, a path, a
+    space or ``;``) would never match, or would change the header."""
+    origins = _list(name, raw)
+    for origin in origins:
+        parts = urlsplit(_http_url(name, origin))
+        if parts.path or parts.query or parts.fragment or parts.username or not origin.isascii() or " " in origin:
+            raise SettingsError(f"{name} takes origins such as https://blog.example (no path), got {origin!r}")
+    return origins
+
+
 def _base_url(name: str, raw: str) -> str | None:
     return _http_url(name, raw).rstrip("/") or None
 
@@ -208,7 +220,7 @@ class Settings:
     """``CELERY_BROKER_URL``, else ``redis_url``."""
     secret_key: str = field(repr=False)
     """``SECRET_KEY``; default generated once into ``<instance dir>/secret_key``."""
-    allowed_origins: tuple[str, ...] = _setting("COMMENTQ_ALLOWED_ORIGINS", (), _list)
+    allowed_origins: tuple[str, ...] = _setting("COMMENTQ_ALLOWED_ORIGINS", (), _origins)
     """Origins (``https://blog.example``) allowed for CORS and as form-post redirect targets."""
     rate_limit: str = _setting("COMMENTQ_RATE_LIMIT", "5 per minute", _rate)
     """Stored submissions per client before ``429``, in the ``limits`` notation (count per period)."""

@@ -219,6 +219,9 @@ def test_values_at_the_edge_of_their_range_are_taken(tmp_path, name: str, raw: s
         ("COMMENTQ_SMTP_URL", "smtp://user:s3cret@:25"),
         ("COMMENTQ_PUBLIC_URL", "comments.example.org"),
         ("COMMENTQ_PUBLIC_URL", "javascript:alert(1)"),
+        ("COMMENTQ_ALLOWED_ORIGINS", "blog.example.org"),  # never equal to a browser's Origin
+        ("COMMENTQ_ALLOWED_ORIGINS", "https://blog.example.org/comments"),
+        ("COMMENTQ_ALLOWED_ORIGINS", "https://a.org; script-src *"),  # would rewrite the CSP
     ],
 )
 def test_a_url_setting_that_cannot_work_stops_the_start(tmp_path, name: str, raw: str):
@@ -234,6 +237,12 @@ def test_a_url_setting_that_cannot_work_stops_the_start(tmp_path, name: str, raw
         ("COMMENTQ_SMTP_URL", "smtp+starttls://u:p@mail.example.org?from=a@b.c", "smtp_url", None),
         ("COMMENTQ_SMTP_URL", "smtps://mail.example.org", "smtp_url", "smtps://mail.example.org"),
         ("COMMENTQ_PUBLIC_URL", "https://comments.example.org/", "public_url", "https://comments.example.org"),
+        (
+            "COMMENTQ_ALLOWED_ORIGINS",
+            "https://a.org/, http://localhost:8080",
+            "allowed_origins",
+            ("https://a.org", "http://localhost:8080"),
+        ),
     ],
 )
 def test_url_settings_that_work_are_taken(tmp_path, name: str, raw: str, field: str, value: object):
