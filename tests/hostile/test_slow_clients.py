@@ -180,6 +180,9 @@ def test_the_proxy_passes_the_client_address_and_logs_no_ip(web: Stack, proxy: t
             assert s.get(Comment, cid).ip == "127.0.0.1"  # the real client, not the spoofed header
     finally:
         app.extensions["db"].dispose()
+    # nginx writes the access line when it finalises the request, which can come just after the
+    # client has read the response: wait for the line rather than race it.
+    wait_for(lambda: "/api/v1/articles/" in (tmp / "access.log").read_text(), timeout=10)
     log = (tmp / "access.log").read_text()
     assert "/api/v1/articles/" in log
     assert "127.0.0.1" not in log and "6.6.6.6" not in log
